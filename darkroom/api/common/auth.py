@@ -1,0 +1,62 @@
+"""Credentials from HTTP headers (Basic, Bearer, token headers), checked against the core.
+
+Front doors call these and decide what a missing or wrong credential means on their wire.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from sqlalchemy.orm import Session
+
+from darkroom.core import accounts
+from darkroom.core.access import Actor
+from darkroom.core.accounts import CredentialKind
+
+
+def parse_basic(header: str | None) -> tuple[str, str] | None:
+    """``Basic base64(user:password)`` → (user, password); None when absent, malformed or empty.
+
+    Empty credentials (``Basic Og==``, what some generated clients always send) count as absent.
+    """
+    if not header:
+        return None
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, sep, password = decoded.partition(":")
+    if not sep or not user:
+        return None
+    return user, password
+
+
+def parse_bearer(header: str | None) -> str | None:
+    """``Bearer <token>`` → token; None when absent or another scheme."""
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def actor_from_basic(session: Session, header: str | None) -> Actor | None:
+    """The actor named by Basic credentials; None when there are none; Unauthorized when wrong."""
+    credentials = parse_basic(header)
+    if credentials is None:
+        return None
+    principal = accounts.authenticate_password(session, *credentials)
+    return accounts.actor_of(principal)
+
+
+def actor_from_token(session: Session, token: str | None, kind: CredentialKind) -> Actor | None:
+    """The actor holding ``token`` of ``kind``; None when no token; Unauthorized when not valid."""
+    if not token:
+        return None
+    principal = accounts.authenticate_token(session, token, kind)
+    return accounts.actor_of(principal)

@@ -1,0 +1,63 @@
+"""The FastAPI application factory: one runtime, the front doors, and their error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from darkroom import __version__
+from darkroom.api import health
+from darkroom.api.common.body_limit import BodyLimitMiddleware
+from darkroom.api.common.doors import Door, DoorRegistry
+from darkroom.config import Settings
+from darkroom.core import accounts
+from darkroom.core.errors import DarkroomError, TooLarge
+from darkroom.core.runtime import Runtime, open_runtime
+
+# Multipart framing around a file may add this much to the file's own bytes.
+MULTIPART_SLACK = 64 * 1024
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """A darkroom app. Pass ``runtime`` to share one (tests); otherwise the app opens its own."""
+    settings = settings or (runtime.settings if runtime else Settings())
+    owns_runtime = runtime is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime or open_runtime(settings)
+        app.state.runtime = rt
+        if settings.admin_user:
+            with rt.transaction() as session:
+                accounts.ensure_admin(session, settings.admin_user, settings.admin_password)
+        try:
+            yield
+        finally:
+            if owns_runtime:
+                rt.close()
+
+    app = FastAPI(title="darkroom", version=__version__, lifespan=lifespan)
+    if runtime is not None:
+        app.state.runtime = runtime
+    doors = DoorRegistry(default=Door(name="darkroom", prefixes=("/",)))
+    app.state.doors = doors
+    app.include_router(health.router)
+
+    def body_cap(path: str) -> int:
+        door_cap = doors.door_for(path).max_body_bytes
+        return (door_cap or settings.max_upload_bytes) + MULTIPART_SLACK
+
+    def reject(path: str, error: TooLarge) -> Response:
+        return doors.door_for(path).render_error(error)
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=body_cap, reject=reject)
+
+    @app.exception_handler(DarkroomError)
+    async def domain_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, DarkroomError)
+        return doors.door_for(request.url.path).render_error(error)
+
+    return app

@@ -1,0 +1,59 @@
+"""Settings, read once from the environment (``DARKROOM_*``) at the entry point and passed down."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Every knob of a darkroom process; CLI flags use the same names without the prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="DARKROOM_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    storage_url: str = ""
+    public_url: str = ""
+    admin_user: str = ""
+    admin_password: str = ""
+
+    max_upload_bytes: int = Field(32 * MiB, gt=0)
+    max_pixels: int = Field(100_000_000, gt=0)
+    max_side: int = Field(16384, gt=0)
+    max_frames: int = Field(100, gt=0)
+    render_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
+
+    trash_retention_days: int = 30
+    upload_expiry_hours: int = 24 * 7
+    temp_image_hours: int = 24
+
+    @model_validator(mode="after")
+    def _fill_derived_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'darkroom.db'}"
+        if not self.storage_url:
+            self.storage_url = f"file://{(self.data_dir / 'blobs').resolve()}"
+        if bool(self.admin_user) != bool(self.admin_password):
+            raise ValueError("DARKROOM_ADMIN_USER and DARKROOM_ADMIN_PASSWORD go together")
+        return self
+
+    @property
+    def trash_retention(self) -> timedelta:
+        return timedelta(days=self.trash_retention_days)
+
+    @property
+    def upload_expiry(self) -> timedelta:
+        return timedelta(hours=self.upload_expiry_hours)
+
+    @property
+    def temp_image_ttl(self) -> timedelta:
+        return timedelta(hours=self.temp_image_hours)

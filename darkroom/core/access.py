@@ -1,0 +1,109 @@
+"""Who is asking, and which space they may act in.
+
+Every core function that reads or writes images takes a ``Scope``, and the only way to get one is
+``enter``, which checks the actor's grants. So no code path lists or returns an image unchecked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from darkroom.core import spaces
+from darkroom.core.errors import Forbidden, NotFound
+from darkroom.core.models import Grant, Space
+from darkroom.core.spaces import SpaceKind
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    MEMBER = "member"
+    GUEST = "guest"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated principal, or a guest (``principal_id`` None)."""
+
+    principal_id: int | None
+    role: Role
+    name: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_guest(self) -> bool:
+        return self.principal_id is None
+
+    @property
+    def manages(self) -> bool:
+        """Admins and managers see private images and change other people's."""
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+GUEST = Actor(principal_id=None, role=Role.GUEST)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Proof that ``actor`` may act in ``space``; obtained only through ``enter``."""
+
+    space: Space
+    actor: Actor
+
+    @property
+    def space_id(self) -> int:
+        return self.space.id
+
+
+def enter(
+    session: Session,
+    actor: Actor,
+    kind: SpaceKind,
+    external_id: str,
+    *,
+    parent: Space | None = None,
+    create: bool = False,
+) -> Scope:
+    """The scope of space ``kind:external_id`` for ``actor``.
+
+    Unknown spaces are NotFound, unless ``create`` and the actor is an admin (a space is created on
+    first use by someone entitled to all spaces). A space the actor holds no grant on is Forbidden.
+    """
+    space = spaces.find(session, kind, external_id)
+    if space is not None and parent is not None:
+        if space.parent_id is None:
+            space.parent_id = parent.id  # made by a grant before its parent was known
+        elif space.parent_id != parent.id:
+            raise NotFound(kind.value, external_id)
+    if space is None:
+        if not (create and actor.is_admin):
+            raise NotFound(kind.value, external_id)
+        space = spaces.ensure(session, kind, external_id, parent=parent)
+    if not may_enter(session, actor, space):
+        raise Forbidden(f"no access to {kind.value} {external_id}")
+    return Scope(space=space, actor=actor)
+
+
+def may_enter(session: Session, actor: Actor, space: Space) -> bool:
+    """Admins enter every space; others need a grant on it or on one of its ancestors."""
+    if actor.is_admin:
+        return True
+    if actor.principal_id is None:
+        return False
+    chain = [space.id, *(s.id for s in spaces.ancestors(session, space))]
+    grant = session.scalar(
+        select(Grant.id).where(Grant.principal_id == actor.principal_id, Grant.space_id.in_(chain))
+    )
+    return grant is not None
+
+
+def trusted_scope(space: Space, actor: Actor) -> Scope:
+    """A scope for work the system does on its own behalf (gc, CLI imports), never for requests."""
+    return Scope(space=space, actor=actor)

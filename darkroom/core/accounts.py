@@ -1,0 +1,244 @@
+"""Principals, their credentials and grants.
+
+Passwords are stored as salted scrypt hashes. Tokens (API tokens, login sessions, access clients)
+are random strings shown once; only their SHA-256 is stored, which is also how they are found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from darkroom.core.access import Actor, Role
+from darkroom.core.clock import utcnow
+from darkroom.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from darkroom.core.models import Credential, Grant, Principal, Space
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+TOKEN_BYTES = 32
+
+
+class CredentialKind(StrEnum):
+    PASSWORD = "password"
+    TOKEN = "token"  # long-lived API token (Procore Bearer)
+    SESSION = "session"  # login session (Cyclos Session-Token), idle timeout
+    ACCESS_CLIENT = "access-client"  # Cyclos Access-Client-Token
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        actual = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual.hex(), digest)
+
+
+def _token_lookup(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(principal_id=principal.id, role=Role(principal.role), name=principal.name)
+
+
+def find_principal(session: Session, name: str) -> Principal | None:
+    return session.scalar(select(Principal).where(Principal.name == name))
+
+
+def get_principal(session: Session, name: str) -> Principal:
+    principal = find_principal(session, name)
+    if principal is None:
+        raise NotFound("user", name)
+    return principal
+
+
+def create_principal(
+    session: Session,
+    name: str,
+    *,
+    password: str | None = None,
+    role: Role = Role.MEMBER,
+    email: str | None = None,
+    display_name: str = "",
+) -> Principal:
+    if not name or len(name) > 255 or name != name.strip():
+        raise Invalid("user name must be 1-255 characters without surrounding spaces", field="name")
+    if role is Role.GUEST:
+        raise Invalid("guest is not a role a user can have", field="role")
+    if find_principal(session, name) is not None:
+        raise Conflict(f"user {name!r} already exists")
+    principal = Principal(name=name, role=role, email=email, display_name=display_name or name)
+    session.add(principal)
+    session.flush()
+    if password is not None:
+        set_password(session, principal, password)
+    return principal
+
+
+def set_password(session: Session, principal: Principal, password: str) -> None:
+    if not password:
+        raise Invalid("password must not be empty", field="password")
+    session.execute(
+        delete(Credential).where(
+            Credential.principal_id == principal.id, Credential.kind == CredentialKind.PASSWORD
+        )
+    )
+    session.add(
+        Credential(
+            principal_id=principal.id,
+            kind=CredentialKind.PASSWORD,
+            secret_hash=hash_password(password),
+        )
+    )
+
+
+def ensure_admin(session: Session, name: str, password: str) -> Principal:
+    """Create the admin ``name``, or make the existing user an active admin with this password."""
+    principal = find_principal(session, name)
+    if principal is None:
+        return create_principal(session, name, password=password, role=Role.ADMIN)
+    principal.role = Role.ADMIN
+    principal.active = True
+    set_password(session, principal, password)
+    return principal
+
+
+def authenticate_password(session: Session, name: str, password: str) -> Principal:
+    """The active principal ``name`` if ``password`` is theirs; Unauthorized(reason="login") if not."""
+    principal = find_principal(session, name)
+    stored = (
+        session.scalar(
+            select(Credential.secret_hash).where(
+                Credential.principal_id == principal.id,
+                Credential.kind == CredentialKind.PASSWORD,
+            )
+        )
+        if principal is not None
+        else None
+    )
+    if stored is None:
+        # Spend the same time as a real check, so timing does not tell which names exist.
+        verify_password(password, hash_password("x"))
+        raise Unauthorized("wrong user name or password", reason="login")
+    if not verify_password(password, stored) or principal is None or not principal.active:
+        raise Unauthorized("wrong user name or password", reason="login")
+    return principal
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    credential: Credential
+
+
+def issue_token(
+    session: Session,
+    principal: Principal,
+    kind: CredentialKind = CredentialKind.TOKEN,
+    *,
+    label: str = "",
+    ttl: timedelta | None = None,
+    idle_timeout: timedelta | None = None,
+    prefix: str = "drk_",
+) -> IssuedToken:
+    """A new random token for ``principal``; the plaintext is returned here and nowhere else."""
+    if kind is CredentialKind.PASSWORD:
+        raise Invalid("passwords are set, not issued", field="kind")
+    token = prefix + secrets.token_urlsafe(TOKEN_BYTES)
+    now = utcnow()
+    credential = Credential(
+        principal_id=principal.id,
+        kind=kind,
+        lookup=_token_lookup(token),
+        secret_hash="sha256",
+        label=label,
+        created_at=now,
+        expires_at=now + ttl if ttl else None,
+        idle_timeout_s=int(idle_timeout.total_seconds()) if idle_timeout else None,
+        last_used_at=now,
+    )
+    session.add(credential)
+    session.flush()
+    return IssuedToken(token=token, credential=credential)
+
+
+def authenticate_token(
+    session: Session, token: str, kind: CredentialKind, *, now: datetime | None = None
+) -> Principal:
+    """The principal holding ``token`` of ``kind``; touches the idle timer of sessions.
+
+    Unauthorized(reason="invalid") for unknown, revoked or expired tokens.
+    """
+    now = now or utcnow()
+    credential = session.scalar(
+        select(Credential).where(
+            Credential.kind == kind, Credential.lookup == _token_lookup(token)
+        )
+    )
+    if credential is None or credential.revoked_at is not None or _expired(credential, now):
+        raise Unauthorized("invalid or expired token", reason="invalid")
+    principal = session.get(Principal, credential.principal_id)
+    if principal is None or not principal.active:
+        raise Unauthorized("invalid or expired token", reason="invalid")
+    credential.last_used_at = now
+    return principal
+
+
+def _expired(credential: Credential, now: datetime) -> bool:
+    if credential.expires_at is not None and now >= credential.expires_at:
+        return True
+    if credential.idle_timeout_s is not None and credential.last_used_at is not None:
+        return now >= credential.last_used_at + timedelta(seconds=credential.idle_timeout_s)
+    return False
+
+
+def revoke_token(session: Session, token: str, kind: CredentialKind) -> bool:
+    """Revoke ``token``; False when no such live token existed."""
+    credential = session.scalar(
+        select(Credential).where(
+            Credential.kind == kind,
+            Credential.lookup == _token_lookup(token),
+            Credential.revoked_at.is_(None),
+        )
+    )
+    if credential is None:
+        return False
+    credential.revoked_at = utcnow()
+    return True
+
+
+def add_grant(session: Session, principal: Principal, space: Space) -> Grant:
+    existing = session.scalar(
+        select(Grant).where(Grant.principal_id == principal.id, Grant.space_id == space.id)
+    )
+    if existing is not None:
+        return existing
+    grant = Grant(principal_id=principal.id, space_id=space.id)
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def remove_grant(session: Session, principal: Principal, space: Space) -> bool:
+    result = session.execute(
+        delete(Grant).where(Grant.principal_id == principal.id, Grant.space_id == space.id)
+    )
+    return bool(getattr(result, "rowcount", 0))

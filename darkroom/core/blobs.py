@@ -1,0 +1,155 @@
+"""Content-addressed blobs: spool a stream under a byte cap, check it, and store it once by SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from darkroom.core.errors import TooLarge, Unsupported
+from darkroom.core.models import Blob, Image, Upload, Variant
+from darkroom.core.runtime import Runtime
+from darkroom.media import ImageFormat, ImageInfo, Rendered, make_mezzanine, probe
+
+CHUNK = 1024 * 1024
+
+Source = BinaryIO | Iterable[bytes]
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """Bytes written to a local temp file, with their hash and size."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+def blob_key(sha256: str) -> str:
+    return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def mezzanine_key(sha256: str, fmt: ImageFormat) -> str:
+    return f"mezzanines/{sha256[:2]}/{sha256}.{fmt.extension}"
+
+
+def _chunks(source: Source) -> Iterator[bytes]:
+    if hasattr(source, "read"):
+        while chunk := source.read(CHUNK):
+            yield chunk
+    else:
+        yield from source
+
+
+@contextmanager
+def spool(source: Source, *, directory: Path, max_bytes: int) -> Iterator[Spooled]:
+    """Copy ``source`` to a temp file, hashing as it goes; stop reading at once past ``max_bytes``.
+
+    The file is removed when the block ends.
+    """
+    fd, name = tempfile.mkstemp(dir=directory, prefix="spool-")
+    path = Path(name)
+    try:
+        digest, size = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out:
+            for chunk in _chunks(source):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(
+                        f"file is larger than {max_bytes} bytes", limit=max_bytes, field="image"
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        yield Spooled(path=path, sha256=digest.hexdigest(), size=size)
+    finally:
+        with suppress(FileNotFoundError):
+            path.unlink()
+
+
+def store_content(
+    rt: Runtime,
+    source: Source,
+    *,
+    formats: frozenset[ImageFormat] | None = None,
+    max_bytes: int | None = None,
+) -> Blob:
+    """Spool, sniff, probe (limits before any decode), decode once into the mezzanine, then store.
+
+    Returns the Blob row, committed: an existing blob with the same bytes is reused. Raises
+    TooLarge, Unsupported or Invalid before anything is stored.
+    """
+    cap = min(max_bytes or rt.settings.max_upload_bytes, rt.settings.max_upload_bytes)
+    with spool(source, directory=rt.spool_dir, max_bytes=cap) as spooled:
+        if spooled.size == 0:
+            raise Unsupported("empty file", field="image")
+        with rt.cpu_slot():
+            info = probe(spooled.path, rt.limits)
+            if formats is not None and info.format not in formats:
+                allowed = ", ".join(sorted(f.name for f in formats))
+                raise Unsupported(f"{info.format.name} is not accepted here; use {allowed}", field="image")
+            with rt.transaction() as session:
+                known = session.get(Blob, spooled.sha256)
+            if known is not None and rt.store.exists(blob_key(known.sha256)):
+                return known
+            mezzanine = make_mezzanine(spooled.path)
+        return _save(rt, spooled, info, mezzanine)
+
+
+def _save(rt: Runtime, spooled: Spooled, info: ImageInfo, mezzanine: Rendered | None) -> Blob:
+    # Row first, then bytes: gc only removes blob rows older than its grace period, so a row whose
+    # bytes are still being written is never collected, and bytes are never left without a row.
+    blob = Blob(
+        sha256=spooled.sha256,
+        format=info.format.value,
+        byte_size=spooled.size,
+        width=info.width,
+        height=info.height,
+        frames=info.frames,
+    )
+    if mezzanine is not None:
+        blob.mezzanine_key = mezzanine_key(spooled.sha256, mezzanine.format)
+    try:
+        with rt.transaction() as session:
+            session.add(blob)
+    except IntegrityError:
+        with rt.transaction() as session:
+            existing = session.get(Blob, spooled.sha256)
+        if existing is None:
+            raise
+        blob = existing
+    with spooled.path.open("rb") as data:
+        rt.store.put(blob_key(blob.sha256), data)
+    if mezzanine is not None and blob.mezzanine_key:
+        rt.store.put(blob.mezzanine_key, io.BytesIO(mezzanine.data))
+    return blob
+
+
+def is_referenced(session: Session, sha256: str) -> bool:
+    by_image = session.scalar(select(exists().where(Image.blob_sha256 == sha256)))
+    by_upload = session.scalar(select(exists().where(Upload.blob_sha256 == sha256)))
+    return bool(by_image or by_upload)
+
+
+def release(rt: Runtime, sha256: str) -> bool:
+    """Delete the blob, its mezzanine and variants if nothing refers to it; True if deleted."""
+    with rt.transaction() as session:
+        blob = session.get(Blob, sha256)
+        if blob is None or is_referenced(session, sha256):
+            return False
+        keys = [blob_key(sha256), *([blob.mezzanine_key] if blob.mezzanine_key else [])]
+        keys += session.scalars(select(Variant.storage_key).where(Variant.blob_sha256 == sha256))
+        session.execute(Variant.__table__.delete().where(Variant.blob_sha256 == sha256))
+        session.delete(blob)
+    for key in keys:
+        rt.store.delete(key)
+    return True

@@ -1,0 +1,121 @@
+"""Garbage collection: expired temp images and uploads, trash past retention, unreferenced blobs,
+and stored bytes that no row names. One instance at a time, through a job lock.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from darkroom.core import blobs
+from darkroom.core.clock import utcnow
+from darkroom.core.models import Blob, Image, JobLock, Upload
+from darkroom.core.runtime import Runtime
+from darkroom.core.uploads import UploadStatus
+
+BLOB_GRACE = timedelta(hours=1)  # a blob row younger than this may belong to an ingest in flight
+LOCK_TTL = timedelta(minutes=30)
+
+
+@dataclass
+class GcReport:
+    skipped: bool = False
+    temp_images: int = 0
+    uploads: int = 0
+    trash: int = 0
+    blobs: int = 0
+    stray_keys: int = 0
+
+
+def collect(rt: Runtime, *, now: datetime | None = None, blob_grace: timedelta = BLOB_GRACE) -> GcReport:
+    """Remove what nothing refers to any more; skipped when another instance holds the gc lock."""
+    now = now or utcnow()
+    if not _acquire(rt, "gc", now):
+        return GcReport(skipped=True)
+    try:
+        report = GcReport()
+        report.temp_images = _purge_images(rt, Image.expires_at <= now)
+        report.trash = _purge_images(
+            rt, Image.deleted_at <= now - rt.settings.trash_retention
+        )
+        with rt.transaction() as session:
+            stale = or_(Upload.expires_at <= now, Upload.status == UploadStatus.ATTACHED)
+            report.uploads = len(session.execute(delete(Upload).where(stale).returning(Upload.uuid)).all())
+        report.blobs = _release_unreferenced(rt, now - blob_grace)
+        report.stray_keys = _delete_stray_keys(rt)
+        return report
+    finally:
+        _release_lock(rt, "gc")
+
+
+def _purge_images(rt: Runtime, condition: object) -> int:
+    with rt.transaction() as session:
+        doomed = session.execute(
+            delete(Image).where(condition).returning(Image.id, Image.blob_sha256)  # type: ignore[arg-type]
+        ).all()
+    for sha in {row.blob_sha256 for row in doomed}:
+        blobs.release(rt, sha)
+    return len(doomed)
+
+
+def _release_unreferenced(rt: Runtime, older_than: datetime) -> int:
+    with rt.transaction() as session:
+        candidates = list(
+            session.scalars(
+                select(Blob.sha256).where(
+                    Blob.created_at < older_than,
+                    ~exists().where(Image.blob_sha256 == Blob.sha256),
+                    ~exists().where(Upload.blob_sha256 == Blob.sha256),
+                )
+            )
+        )
+    return sum(blobs.release(rt, sha) for sha in candidates)
+
+
+def _delete_stray_keys(rt: Runtime) -> int:
+    """Stored bytes whose blob row is gone (a crash between the row delete and the byte delete)."""
+    with rt.transaction() as session:
+        known = set(session.scalars(select(Blob.sha256)))
+    stray = 0
+    for prefix in ("blobs/", "mezzanines/", "variants/"):
+        for key in list(rt.store.keys(prefix)):
+            sha = _sha_in(key, prefix)
+            if sha is not None and sha not in known:
+                rt.store.delete(key)
+                stray += 1
+    sweep = getattr(rt.store, "sweep_temp", None)
+    if sweep is not None:
+        sweep(timedelta(hours=1))
+    return stray
+
+
+def _sha_in(key: str, prefix: str) -> str | None:
+    parts = key[len(prefix) :].split("/")
+    if prefix == "blobs/":
+        candidate = parts[-1]
+    elif prefix == "mezzanines/":
+        candidate = parts[-1].split(".")[0]
+    else:
+        candidate = parts[1] if len(parts) > 2 else ""
+    return candidate if len(candidate) == 64 else None
+
+
+def _acquire(rt: Runtime, name: str, now: datetime) -> bool:
+    holder = socket.gethostname()
+    with rt.transaction() as session:
+        session.execute(delete(JobLock).where(JobLock.name == name, JobLock.expires_at <= now))
+    try:
+        with rt.transaction() as session:
+            session.add(JobLock(name=name, holder=holder, expires_at=now + LOCK_TTL))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _release_lock(rt: Runtime, name: str) -> None:
+    with rt.transaction() as session:
+        session.execute(delete(JobLock).where(JobLock.name == name))

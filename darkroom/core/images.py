@@ -1,0 +1,378 @@
+"""Images: ingest, find, change, order, trash, restore and purge, always inside a checked Scope."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from darkroom.core import blobs, spaces
+from darkroom.core.access import Scope
+from darkroom.core.blobs import Source
+from darkroom.core.clock import utcnow
+from darkroom.core.errors import Duplicate, Invalid, LimitExceeded, NotFound
+from darkroom.core.models import Album, Blob, Image, Location, Trade
+from darkroom.core.runtime import Runtime
+from darkroom.core.unset import UNSET, Unset
+from darkroom.media import ImageFormat
+
+PUBLIC_ID_BYTES = 16  # 128 bits: public ids are capabilities, so they must be unguessable
+KEY_BYTES = 24  # 32 URL-safe characters
+
+
+@dataclass(frozen=True)
+class NewImage:
+    """What the uploader says about a new image; the bytes say the rest."""
+
+    name: str = ""
+    description: str | None = None
+    alt_text: str | None = None
+    private: bool = False
+    starred: bool = False
+    log_date: date | None = None
+    location_id: int | None = None
+    trade_ids: Sequence[int] = ()
+    guest_key: str | None = None
+    expires_at: datetime | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImageChanges:
+    """A partial update: fields left UNSET keep their value; None clears a nullable field."""
+
+    name: str | Unset = UNSET
+    description: str | None | Unset = UNSET
+    alt_text: str | None | Unset = UNSET
+    private: bool | Unset = UNSET
+    starred: bool | Unset = UNSET
+    log_date: date | None | Unset = UNSET
+    location_id: int | None | Unset = UNSET
+    album_id: int | Unset = UNSET
+    trade_ids: Sequence[int] | Unset = UNSET
+    extras: dict[str, Any] | Unset = UNSET
+
+
+def ingest(
+    rt: Runtime,
+    scope: Scope,
+    album: Album,
+    source: Source,
+    new: NewImage,
+    *,
+    formats: frozenset[ImageFormat] | None = None,
+    max_bytes: int | None = None,
+) -> Image:
+    """Stream ``source`` into a new image of ``album``: cap → sniff → limits → hash → store → rows.
+
+    Raises TooLarge, Unsupported, Invalid (undecodable), LimitExceeded or Duplicate.
+    """
+    blob = blobs.store_content(rt, source, formats=formats, max_bytes=max_bytes)
+    return create_from_blob(rt, scope, album, blob, new)
+
+
+def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: NewImage) -> Image:
+    """A new image of stored ``blob`` in ``album``, in one transaction."""
+    with rt.transaction() as session:
+        album = _album_in(session, scope, album.id)
+        replaced = _make_room(session, album)
+        image = Image(
+            uuid=str(uuid.uuid4()),
+            public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
+            key=f"{secrets.token_urlsafe(KEY_BYTES)}.{ImageFormat(blob.format).extension}",
+            space_id=scope.space_id,
+            album_id=album.id,
+            position=_next_position(session, album),
+            blob_sha256=blob.sha256,
+            dedupe_sha256=blob.sha256 if album.dedupe else None,
+            name=new.name,
+            description=new.description,
+            alt_text=new.alt_text,
+            private=new.private,
+            starred=new.starred,
+            width=blob.width,
+            height=blob.height,
+            log_date=new.log_date,
+            location_id=_checked_location(session, scope, new.location_id),
+            uploader_id=scope.actor.principal_id,
+            guest_key=new.guest_key,
+            expires_at=new.expires_at,
+            extras=dict(new.extras),
+        )
+        image.trades = _checked_trades(session, scope, new.trade_ids)
+        _insert_unique(session, image)
+    for sha in replaced:
+        blobs.release(rt, sha)
+    return image
+
+
+def _insert_unique(session: Session, image: Image) -> None:
+    try:
+        with session.begin_nested():
+            session.add(image)
+    except IntegrityError:
+        existing = session.scalar(
+            select(Image.id).where(
+                Image.album_id == image.album_id, Image.dedupe_sha256 == image.dedupe_sha256
+            )
+        )
+        if existing is None:
+            raise
+        raise Duplicate(existing) from None
+
+
+def _album_in(session: Session, scope: Scope, album_id: int) -> Album:
+    album = session.get(Album, album_id)
+    if album is None or album.space_id != scope.space_id or album.deleted_at is not None:
+        raise NotFound("album", album_id)
+    return album
+
+
+def _make_room(session: Session, album: Album) -> list[str]:
+    """Enforce the album's size: single-slot albums drop their image, full albums refuse."""
+    if album.single_slot:
+        old = list(session.scalars(select(Image).where(Image.album_id == album.id)))
+        for image in old:
+            session.delete(image)
+        session.flush()
+        return [image.blob_sha256 for image in old]
+    if album.max_images is not None:
+        count = session.scalar(
+            select(func.count(Image.id)).where(
+                Image.album_id == album.id, Image.deleted_at.is_(None)
+            )
+        )
+        if (count or 0) >= album.max_images:
+            raise LimitExceeded(album.max_images)
+    return []
+
+
+def _next_position(session: Session, album: Album) -> int:
+    last = session.scalar(select(func.max(Image.position)).where(Image.album_id == album.id))
+    return (last or 0) + 1
+
+
+def _checked_location(session: Session, scope: Scope, location_id: int | None) -> int | None:
+    if location_id is None:
+        return None
+    location = session.get(Location, location_id)
+    if location is None or location.space_id != scope.space_id:
+        raise Invalid(f"unknown location {location_id}", field="location_id")
+    return location_id
+
+
+def _checked_trades(session: Session, scope: Scope, trade_ids: Sequence[int]) -> list[Trade]:
+    if not trade_ids:
+        return []
+    owners = [scope.space_id, *(s.id for s in spaces.ancestors(session, scope.space))]
+    found = list(
+        session.scalars(select(Trade).where(Trade.id.in_(trade_ids), Trade.space_id.in_(owners)))
+    )
+    missing = sorted(set(trade_ids) - {t.id for t in found})
+    if missing:
+        raise Invalid(f"unknown trade ids {missing}", field="trade_ids")
+    return found
+
+
+def visible(scope: Scope, image: Image) -> bool:
+    """Private images are seen by their uploader and by admins and managers only."""
+    if not image.private or scope.actor.manages:
+        return True
+    return image.uploader_id is not None and image.uploader_id == scope.actor.principal_id
+
+
+def _checked(scope: Scope, image: Image | None, key: object, *, deleted: bool = False) -> Image:
+    if (
+        image is None
+        or image.space_id != scope.space_id
+        or (image.deleted_at is not None) != deleted
+        or not visible(scope, image)
+        or (image.expires_at is not None and image.expires_at <= utcnow())
+    ):
+        raise NotFound("image", key)
+    return image
+
+
+def get(session: Session, scope: Scope, image_id: int, *, deleted: bool = False) -> Image:
+    """The image ``image_id`` of the scope's space (in the trash if ``deleted``)."""
+    return _checked(scope, session.get(Image, image_id), image_id, deleted=deleted)
+
+
+def get_by_uuid(session: Session, scope: Scope, image_uuid: str) -> Image:
+    image = session.scalar(select(Image).where(Image.uuid == image_uuid))
+    return _checked(scope, image, image_uuid)
+
+
+def get_public(session: Session, public_id: str) -> Image:
+    """The live image behind a public id. Public ids are unguessable capabilities: no scope."""
+    image = session.scalar(select(Image).where(Image.public_id == public_id))
+    if image is None or image.deleted_at is not None:
+        raise NotFound("image", public_id)
+    if image.expires_at is not None and image.expires_at <= utcnow():
+        raise NotFound("image", public_id)
+    return image
+
+
+def get_by_key(session: Session, key: str) -> Image:
+    """The live image behind a generated key (a capability, like a public id)."""
+    image = session.scalar(select(Image).where(Image.key == key))
+    if image is None or image.deleted_at is not None:
+        raise NotFound("image", key)
+    if image.expires_at is not None and image.expires_at <= utcnow():
+        raise NotFound("image", key)
+    return image
+
+
+def update(session: Session, scope: Scope, image: Image, changes: ImageChanges) -> Image:
+    """Apply ``changes`` to a live image of the scope."""
+    image = _checked(scope, image, image.id)
+    for name in ("name", "description", "alt_text", "private", "starred", "log_date", "extras"):
+        value = getattr(changes, name)
+        if value is not UNSET:
+            setattr(image, name, value)
+    if not isinstance(changes.location_id, Unset):
+        image.location_id = _checked_location(session, scope, changes.location_id)
+    if not isinstance(changes.album_id, Unset) and changes.album_id != image.album_id:
+        album = _album_in(session, scope, changes.album_id)
+        image.album_id = album.id
+        image.position = _next_position(session, album)
+        image.dedupe_sha256 = image.blob_sha256 if album.dedupe else None
+    if not isinstance(changes.trade_ids, Unset):
+        image.trades = _checked_trades(session, scope, changes.trade_ids)
+    image.updated_at = utcnow()
+    session.flush()
+    return image
+
+
+def replace_content(
+    rt: Runtime,
+    scope: Scope,
+    image_id: int,
+    source: Source,
+    *,
+    formats: frozenset[ImageFormat] | None = None,
+    max_bytes: int | None = None,
+) -> Image:
+    """New bytes for an existing image; ids and metadata stay, the ETag changes."""
+    blob = blobs.store_content(rt, source, formats=formats, max_bytes=max_bytes)
+    with rt.transaction() as session:
+        image = get(session, scope, image_id)
+        old_sha = image.blob_sha256
+        image.blob_sha256 = blob.sha256
+        image.width, image.height = blob.width, blob.height
+        if image.album.dedupe:
+            image.dedupe_sha256 = blob.sha256
+        image.updated_at = utcnow()
+        _flush_unique(session, image)
+    if old_sha != blob.sha256:
+        blobs.release(rt, old_sha)
+    return image
+
+
+def _flush_unique(session: Session, image: Image) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(
+            select(Image.id).where(
+                Image.album_id == image.album_id,
+                Image.dedupe_sha256 == image.dedupe_sha256,
+                Image.id != image.id,
+            )
+        )
+        if existing is None:
+            raise
+        raise Duplicate(existing) from None
+
+
+def trash(session: Session, scope: Scope, image: Image) -> Image:
+    """Soft delete: hidden from lists and lookups, restorable until the trash is purged."""
+    image = _checked(scope, image, image.id)
+    image.deleted_at = image.updated_at = utcnow()
+    session.flush()
+    return image
+
+
+def restore(session: Session, scope: Scope, image: Image, *, fallback: Album) -> Image:
+    """Take an image out of the trash, into its album or ``fallback`` if that album is gone."""
+    image = _checked(scope, image, image.id, deleted=True)
+    album = session.get(Album, image.album_id)
+    if album is None or album.deleted_at is not None:
+        image.album_id = _album_in(session, scope, fallback.id).id
+        image.position = _next_position(session, fallback)
+    image.deleted_at = None
+    image.updated_at = utcnow()
+    session.flush()
+    return image
+
+
+def purge(rt: Runtime, scope: Scope, image_id: int) -> None:
+    """Delete an image for good (live or trashed) and release its blob if nothing else uses it."""
+    with rt.transaction() as session:
+        image = session.get(Image, image_id)
+        if image is None or image.space_id != scope.space_id or not visible(scope, image):
+            raise NotFound("image", image_id)
+        sha = image.blob_sha256
+        session.delete(image)
+    blobs.release(rt, sha)
+
+
+def move(session: Session, scope: Scope, image: Image, album: Album) -> Image:
+    """Put a (temporary) image into ``album``; it stops expiring. Album limits apply."""
+    image = _checked(scope, image, image.id)
+    target = _album_in(session, scope, album.id)
+    if target.max_images is not None and not target.single_slot:
+        count = session.scalar(
+            select(func.count(Image.id)).where(
+                Image.album_id == target.id, Image.deleted_at.is_(None)
+            )
+        )
+        if (count or 0) >= target.max_images:
+            raise LimitExceeded(target.max_images)
+    image.album_id = target.id
+    image.position = _next_position(session, target)
+    image.dedupe_sha256 = image.blob_sha256 if target.dedupe else None
+    image.expires_at = None
+    image.updated_at = utcnow()
+    _flush_unique(session, image)
+    return image
+
+
+def in_album(session: Session, scope: Scope, album: Album) -> list[Image]:
+    """The live images of ``album`` in display order."""
+    album = _album_in(session, scope, album.id)
+    return [
+        image
+        for image in session.scalars(
+            select(Image)
+            .where(Image.album_id == album.id, Image.deleted_at.is_(None))
+            .order_by(Image.position, Image.id)
+        )
+        if visible(scope, image)
+    ]
+
+
+def reorder(session: Session, scope: Scope, album: Album, ids: Sequence[int]) -> list[Image]:
+    """Put ``ids`` first, in that order; the album's other images keep their order after them.
+
+    An id that is not a live image of this album is Invalid and nothing changes.
+    """
+    current = in_album(session, scope, album)
+    by_id = {image.id: image for image in current}
+    foreign = [i for i in ids if i not in by_id]
+    if foreign:
+        raise Invalid(f"images {foreign} are not in this album", field="ids")
+    listed = list(dict.fromkeys(ids))
+    ordered = [by_id[i] for i in listed] + [img for img in current if img.id not in set(listed)]
+    for position, image in enumerate(ordered, start=1):
+        image.position = position
+    session.flush()
+    return ordered

@@ -1,0 +1,154 @@
+"""One query object for every image list of every door, turned into one indexed SQL query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from darkroom.core.access import Scope
+from darkroom.core.clock import utcnow
+from darkroom.core.errors import Invalid
+from darkroom.core.filters import DateRange, SortKey, TimeRange
+from darkroom.core.models import Album, Image, ImageTrade, Location
+
+
+class Deleted(StrEnum):
+    EXCLUDE = "exclude"  # the default: live images only
+    WITH = "with"
+    ONLY = "only"  # the trash
+
+
+SORTABLE: dict[str, Any] = {
+    "id": Image.id,
+    "created_at": Image.created_at,
+    "updated_at": Image.updated_at,
+    "taken_at": Image.taken_at,
+    "deleted_at": Image.deleted_at,
+    "log_date": Image.log_date,
+    "position": Image.position,
+    "name": Image.name,
+}
+
+
+@dataclass(frozen=True)
+class ImageQuery:
+    """Filters combine with AND; an empty tuple or None means "no filter"."""
+
+    ids: Sequence[int] = ()
+    album_ids: Sequence[int] = ()
+    created: TimeRange | None = None
+    updated: TimeRange | None = None
+    log_date: DateRange | None = None
+    private: bool | None = None
+    starred: bool | None = None
+    location_ids: Sequence[int] = ()
+    include_sublocations: bool = False
+    trade_ids: Sequence[int] = ()
+    text: str | None = None
+    deleted: Deleted = Deleted.EXCLUDE
+    sort: Sequence[SortKey] = field(default=(SortKey("created_at", True),))
+    offset: int = 0
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class ImagePage:
+    items: list[Image]
+    total: int
+
+
+def list_images(session: Session, scope: Scope, query: ImageQuery) -> ImagePage:
+    """The page of images of the scope's space that ``query`` selects, and how many match in all."""
+    if query.offset < 0 or query.limit < 0:
+        raise Invalid("offset and limit must not be negative", field="page")
+    filtered = _filtered(session, scope, query)
+    total = session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
+    ordered = filtered.order_by(*_order(query.sort)).offset(query.offset).limit(query.limit)
+    return ImagePage(items=list(session.scalars(ordered).unique()), total=total)
+
+
+def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[tuple[Image]]:
+    stmt = select(Image).where(Image.space_id == scope.space_id)
+    stmt = stmt.where(or_(Image.expires_at.is_(None), Image.expires_at > utcnow()))
+    if query.deleted is Deleted.EXCLUDE:
+        stmt = stmt.where(Image.deleted_at.is_(None))
+    elif query.deleted is Deleted.ONLY:
+        stmt = stmt.where(Image.deleted_at.is_not(None))
+    if not scope.actor.manages:
+        mine = Image.uploader_id == scope.actor.principal_id
+        stmt = stmt.where(or_(Image.private.is_(False), mine))
+    if query.ids:
+        stmt = stmt.where(Image.id.in_(query.ids))
+    if query.album_ids:
+        stmt = stmt.where(Image.album_id.in_(query.album_ids))
+    if query.created is not None:
+        stmt = stmt.where(_within(Image.created_at, query.created))
+    if query.updated is not None:
+        stmt = stmt.where(_within(Image.updated_at, query.updated))
+    if query.log_date is not None:
+        stmt = stmt.where(Image.log_date.between(query.log_date.start, query.log_date.end))
+    if query.private is not None:
+        stmt = stmt.where(Image.private.is_(query.private))
+    if query.starred is not None:
+        stmt = stmt.where(Image.starred.is_(query.starred))
+    if query.location_ids:
+        locations = list(query.location_ids)
+        if query.include_sublocations:
+            locations = subtree(session, scope, locations)
+        stmt = stmt.where(Image.location_id.in_(locations))
+    if query.trade_ids:
+        tagged = select(ImageTrade.image_id).where(ImageTrade.trade_id.in_(query.trade_ids))
+        stmt = stmt.where(Image.id.in_(tagged))
+    if query.text:
+        stmt = stmt.where(_matches_text(query.text))
+    return stmt
+
+
+def _within(column: Any, span: TimeRange) -> Any:
+    return and_(column >= span.start, column < span.end)
+
+
+def _matches_text(text: str) -> Any:
+    """Case-insensitive substring over name, description, album name and location path."""
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def like(column: Any) -> Any:
+        return func.lower(column).like(pattern, escape="\\")
+
+    in_album = select(Album.id).where(like(Album.name))
+    at_location = select(Location.id).where(like(Location.path))
+    return or_(
+        like(Image.name),
+        like(Image.description),
+        Image.album_id.in_(in_album),
+        Image.location_id.in_(at_location),
+    )
+
+
+def _order(sort: Sequence[SortKey]) -> list[Any]:
+    clauses: list[Any] = []
+    for key in sort:
+        column = SORTABLE.get(key.field)
+        if column is None:
+            raise Invalid(f"cannot sort by {key.field!r}", field="sort")
+        clauses.append(column.desc() if key.descending else column.asc())
+    # Ties broken by id in the direction of the first key, so pages never overlap.
+    last_descending = sort[0].descending if sort else True
+    clauses.append(Image.id.desc() if last_descending else Image.id.asc())
+    return clauses
+
+
+def subtree(session: Session, scope: Scope, location_ids: Sequence[int]) -> list[int]:
+    """``location_ids`` and every location below them in the scope's tree."""
+    roots = select(Location.id).where(
+        Location.space_id == scope.space_id, Location.id.in_(location_ids)
+    ).cte("tree", recursive=True)
+    below = select(Location.id).join(roots, Location.parent_id == roots.c.id)
+    tree = roots.union(below)
+    found = set(session.scalars(select(tree.c.id)))
+    return sorted(found | set(location_ids))

@@ -1,0 +1,90 @@
+"""The long-lived resources a darkroom process works with, built once from Settings."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from darkroom.config import Settings
+from darkroom.db.engine import make_engine, make_sessionmaker, transaction
+from darkroom.media import Limits
+from darkroom.storage import BlobStore, open_store
+
+T = TypeVar("T")
+
+
+class SingleFlight:
+    """Runs one computation per key at a time in this process; late callers wait for the first."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    def run(self, key: str, compute: Callable[[], T]) -> T:
+        with self._guard:
+            lock, waiters = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, waiters + 1)
+        try:
+            with lock:
+                return compute()
+        finally:
+            with self._guard:
+                lock, waiters = self._locks[key]
+                if waiters == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, waiters - 1)
+
+
+@dataclass
+class Runtime:
+    """Engine, sessions, blob store and the bounds on CPU work, shared by every request."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: BlobStore
+    limits: Limits
+    spool_dir: Path
+    render_slots: threading.BoundedSemaphore
+    flights: SingleFlight = field(default_factory=SingleFlight)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with transaction(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def cpu_slot(self) -> Iterator[None]:
+        """Bounds concurrent decoding and encoding to the core count, so memory stays bounded."""
+        with self.render_slots:
+            yield
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_runtime(settings: Settings, *, store: BlobStore | None = None) -> Runtime:
+    engine = make_engine(settings.database_url)
+    spool_dir = settings.data_dir / "spool"
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        store=store if store is not None else open_store(settings.storage_url),
+        limits=Limits(
+            max_pixels=settings.max_pixels,
+            max_side=settings.max_side,
+            max_frames=settings.max_frames,
+        ),
+        spool_dir=spool_dir,
+        render_slots=threading.BoundedSemaphore(settings.render_concurrency),
+    )

@@ -1,0 +1,38 @@
+"""The image engine: the only part of darkroom that imports pyvips (libvips).
+
+- ``formats``: ``ImageFormat`` and ``sniff`` (magic bytes, never the client's word);
+- ``probe``: ``probe`` reads the header and enforces ``Limits`` before any pixel is decoded,
+  ``verify_decodes`` decodes everything;
+- ``render``: ``render`` turns a source and a ``RenderSpec`` into encoded bytes, and
+  ``make_mezzanine`` makes the <= 2048 px rendition variants are cut from.
+
+Everything raises the domain errors of ``darkroom.core.errors`` (``Unsupported``, ``Invalid``,
+``TooLarge``) with ``field="image"``, never ``pyvips.Error``. All functions block; call them from a
+thread pool in async code.
+"""
+
+from darkroom.media.formats import ImageFormat, sniff
+from darkroom.media.probe import ImageInfo, Limits, probe, verify_decodes
+from darkroom.media.render import (
+    MEZZANINE_SIDE,
+    Fit,
+    Rendered,
+    RenderSpec,
+    make_mezzanine,
+    render,
+)
+
+__all__ = [
+    "MEZZANINE_SIDE",
+    "Fit",
+    "ImageFormat",
+    "ImageInfo",
+    "Limits",
+    "RenderSpec",
+    "Rendered",
+    "make_mezzanine",
+    "probe",
+    "render",
+    "sniff",
+    "verify_decodes",
+]

@@ -1,0 +1,118 @@
+"""Learn what an uploaded file is without decoding its pixels, and refuse it early if it is hostile.
+
+``probe`` is the ingest gate: magic-byte sniff, markup-polyglot scan, header read, limits. A
+400-megapixel PNG of a few hundred kilobytes is refused here before libvips allocates a single
+row of it. ``verify_decodes`` is the expensive check that every pixel decodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from darkroom.core.errors import TooLarge, Unsupported
+from darkroom.media import _exif
+from darkroom.media._markup import contains_markup
+from darkroom.media._vips import decode_fully, load, require_decodable, sniff_source, vips_errors
+from darkroom.media.formats import ImageFormat
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The largest image darkroom accepts: total pixels over all frames, longest side, frames."""
+
+    max_pixels: int = 100_000_000
+    max_side: int = 16384
+    max_frames: int = 100
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the header says. ``width`` and ``height`` are as displayed, after EXIF orientation."""
+
+    format: ImageFormat
+    width: int
+    height: int
+    frames: int
+    orientation: int
+    taken_at: datetime | None
+    gps_lat: float | None
+    gps_long: float | None
+
+
+def probe(path: Path, limits: Limits) -> ImageInfo:
+    """Sniff, scan for markup, read the header and check ``limits``, decoding no pixels.
+
+    Raises ``Unsupported`` (not an accepted format, markup inside, undecodable here), ``Invalid``
+    (header unreadable) or ``TooLarge`` (over ``limits``; ``limit`` names the bound crossed).
+    """
+    fmt = sniff_source(path)
+    require_decodable(fmt)
+    if contains_markup(path):
+        raise Unsupported("the file contains HTML, SVG or script markup", field="image")
+    with vips_errors():
+        header = load(path, fmt)
+        fields = frozenset(header.get_fields())
+        frames = _int_field(header, fields, "n-pages", default=1)
+        orientation = _int_field(header, fields, "orientation", default=1)
+        width, height = header.width, header.height
+    if orientation not in range(1, 9):
+        orientation = 1
+    if orientation >= 5:  # 5-8 are transposed: the stored width is the displayed height
+        width, height = height, width
+    _check_limits(width, height, frames, limits)
+
+    def exif(name: str) -> str | None:
+        return str(header.get(name)) if name in fields else None
+
+    return ImageInfo(
+        format=fmt,
+        width=width,
+        height=height,
+        frames=frames,
+        orientation=orientation,
+        taken_at=(
+            _exif.parse_datetime(
+                exif("exif-ifd2-DateTimeOriginal"), exif("exif-ifd2-OffsetTimeOriginal")
+            )
+            or _exif.parse_datetime(exif("exif-ifd0-DateTime"), exif("exif-ifd2-OffsetTime"))
+        ),
+        gps_lat=_exif.parse_coordinate(
+            exif("exif-ifd3-GPSLatitude"), exif("exif-ifd3-GPSLatitudeRef"), bound=90
+        ),
+        gps_long=_exif.parse_coordinate(
+            exif("exif-ifd3-GPSLongitude"), exif("exif-ifd3-GPSLongitudeRef"), bound=180
+        ),
+    )
+
+
+def verify_decodes(path: Path) -> None:
+    """Decode every pixel of every frame; ``Invalid`` if the file is truncated or corrupt."""
+    decode_fully(path, sniff_source(path))
+
+
+def _int_field(header: Any, fields: frozenset[str], name: str, *, default: int) -> int:
+    return int(header.get(name)) if name in fields else default
+
+
+def _check_limits(width: int, height: int, frames: int, limits: Limits) -> None:
+    if width > limits.max_side or height > limits.max_side:
+        raise TooLarge(
+            f"{width}x{height} px exceeds the {limits.max_side} px side limit",
+            limit=limits.max_side,
+            field="image",
+        )
+    if frames > limits.max_frames:
+        raise TooLarge(
+            f"{frames} frames exceed the {limits.max_frames} frame limit",
+            limit=limits.max_frames,
+            field="image",
+        )
+    if width * height * frames > limits.max_pixels:
+        raise TooLarge(
+            f"{width * height * frames} px exceed the {limits.max_pixels} pixel limit",
+            limit=limits.max_pixels,
+            field="image",
+        )

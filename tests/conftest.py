@@ -1,0 +1,139 @@
+"""Fixtures shared by the whole suite.
+
+Core and database tests run twice: on SQLite (the embedded default) and on a real PostgreSQL
+server that this test session starts in a temporary folder (see tests/_postgres.py). Nothing is
+skipped: without PostgreSQL the suite fails, and `make test` installs it first.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from darkroom.config import Settings
+from darkroom.core.access import GUEST, Actor, Role, Scope, trusted_scope
+from darkroom.core.models import Principal
+from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.spaces import SpaceKind
+from darkroom.db import migrate
+from darkroom.db.engine import make_engine
+from darkroom.storage import LocalStore
+from tests._postgres import temporary_postgres
+
+TEMPLATE_DB = "darkroom_template"
+_db_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating per test is slower)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for this session, with a migrated template database."""
+    with temporary_postgres() as url:
+        admin = make_engine(url)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"CREATE DATABASE {TEMPLATE_DB}"))
+        template = make_engine(_with_database(url, TEMPLATE_DB))
+        migrate.upgrade(template)
+        template.dispose()
+        admin.dispose()
+        yield url
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def fresh_postgres_database(url: str) -> str:
+    name = f"darkroom_test_{next(_db_numbers)}"
+    admin = make_engine(url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+    admin.dispose()
+    return _with_database(url, name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> str:
+    """A fresh, migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "darkroom.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    return fresh_postgres_database(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        storage_url=f"file://{tmp_path / 'data' / 'blobs'}",
+        max_upload_bytes=2 * 1024 * 1024,
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = open_runtime(settings)
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+@pytest.fixture
+def local_store(runtime: Runtime) -> LocalStore:
+    assert isinstance(runtime.store, LocalStore)
+    return runtime.store
+
+
+def make_actor(runtime: Runtime, name: str, role: Role = Role.MEMBER) -> Actor:
+    with runtime.transaction() as session:
+        principal = Principal(name=name, role=role, display_name=name)
+        session.add(principal)
+        session.flush()
+        return Actor(principal_id=principal.id, role=role, name=name)
+
+
+@pytest.fixture
+def admin(runtime: Runtime) -> Actor:
+    return make_actor(runtime, "root", Role.ADMIN)
+
+
+@pytest.fixture
+def member(runtime: Runtime) -> Actor:
+    return make_actor(runtime, "mia", Role.MEMBER)
+
+
+def scope_for(runtime: Runtime, actor: Actor, external_id: str = "acct1") -> Scope:
+    """A scope in a Moov-account-like space, created through the same path as a request."""
+    from darkroom.core import spaces
+
+    with runtime.transaction() as session:
+        space = spaces.ensure(session, SpaceKind.MOOV_ACCOUNT, external_id)
+    return trusted_scope(space, actor)
+
+
+@pytest.fixture
+def scope(runtime: Runtime, admin: Actor) -> Scope:
+    return scope_for(runtime, admin)
+
+
+__all__ = ["GUEST", "make_actor", "scope_for"]

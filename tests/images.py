@@ -1,0 +1,29 @@
+"""Test images made on the fly with libvips; each seed gives different bytes."""
+
+from __future__ import annotations
+
+import pyvips
+
+
+def jpeg(width: int = 64, height: int = 48, *, seed: int = 0, quality: int = 85) -> bytes:
+    return _pattern(width, height, seed).jpegsave_buffer(Q=quality)
+
+
+def png(width: int = 64, height: int = 48, *, seed: int = 0) -> bytes:
+    return _pattern(width, height, seed).pngsave_buffer()
+
+
+def webp(width: int = 64, height: int = 48, *, seed: int = 0) -> bytes:
+    return _pattern(width, height, seed).webpsave_buffer()
+
+
+def gif(width: int = 64, height: int = 48, *, seed: int = 0) -> bytes:
+    return _pattern(width, height, seed).gifsave_buffer()
+
+
+def _pattern(width: int, height: int, seed: int) -> pyvips.Image:
+    x = pyvips.Image.xyz(width, height)
+    red = (x[0] * (3 + seed % 7) + seed) % 256
+    green = (x[1] * (5 + seed % 11) + seed * 7) % 256
+    blue = ((x[0] + x[1]) * (seed % 5 + 1)) % 256
+    return red.bandjoin([green, blue]).cast("uchar").copy(interpretation="srgb")

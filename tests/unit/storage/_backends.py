@@ -1,0 +1,16 @@
+"""Every BlobStore backend, as a factory from a scratch folder, for the shared contract tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from darkroom.storage import BlobStore, LocalStore, MemoryStore
+
+SMALL_CHUNK = 4
+"""Chunk size for stores built here, so a few bytes already span several chunks."""
+
+BACKENDS: dict[str, Callable[[Path], BlobStore]] = {
+    "local": lambda scratch: LocalStore(scratch / "root", chunk_size=SMALL_CHUNK),
+    "memory": lambda scratch: MemoryStore(chunk_size=SMALL_CHUNK),
+}
