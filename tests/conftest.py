@@ -68,15 +68,17 @@ def fresh_postgres_database(url: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """A fresh, migrated, empty database of each kind."""
     if request.param == "sqlite":
-        path = tmp_path / "darkroom.db"
-        shutil.copy(sqlite_template, path)
-        return f"sqlite:///{path}"
+        return fresh_sqlite_database(tmp_path, sqlite_template)
     return fresh_postgres_database(request.getfixturevalue("postgres_url"))
+
+
+def fresh_sqlite_database(folder: Path, template: Path) -> str:
+    path = folder / "darkroom.db"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

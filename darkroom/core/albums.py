@@ -102,9 +102,7 @@ def create(
     if not name.strip():
         raise Invalid("name must not be empty", field="name")
     last = session.scalar(
-        select(func.max(Album.position)).where(
-            Album.space_id == scope.space_id, Album.kind == kind
-        )
+        select(func.max(Album.position)).where(Album.space_id == scope.space_id, Album.kind == kind)
     )
     rules = POLICIES[kind]
     album = Album(
@@ -146,9 +144,14 @@ def list_albums(session: Session, scope: Scope, kind: AlbumKind) -> list[Album]:
 
 
 def count_images(session: Session, album: Album) -> int:
-    return session.scalar(
-        select(func.count(Image.id)).where(Image.album_id == album.id, Image.deleted_at.is_(None))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count(Image.id)).where(
+                Image.album_id == album.id, Image.deleted_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def delete(session: Session, scope: Scope, album: Album) -> None:

@@ -1,4 +1,4 @@
-"""Content-addressed blobs: spool a stream under a byte cap, check it, and store it once by SHA-256."""
+"""Content-addressed blobs: spool a stream under a byte cap, check it, store it once by SHA-256."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,7 +96,9 @@ def store_content(
             info = probe(spooled.path, rt.limits)
             if formats is not None and info.format not in formats:
                 allowed = ", ".join(sorted(f.name for f in formats))
-                raise Unsupported(f"{info.format.name} is not accepted here; use {allowed}", field="image")
+                raise Unsupported(
+                    f"{info.format.name} is not accepted here; use {allowed}", field="image"
+                )
             with rt.transaction() as session:
                 known = session.get(Blob, spooled.sha256)
             if known is not None and rt.store.exists(blob_key(known.sha256)):
@@ -148,7 +150,7 @@ def release(rt: Runtime, sha256: str) -> bool:
             return False
         keys = [blob_key(sha256), *([blob.mezzanine_key] if blob.mezzanine_key else [])]
         keys += session.scalars(select(Variant.storage_key).where(Variant.blob_sha256 == sha256))
-        session.execute(Variant.__table__.delete().where(Variant.blob_sha256 == sha256))
+        session.execute(delete(Variant).where(Variant.blob_sha256 == sha256))
         session.delete(blob)
     for key in keys:
         rt.store.delete(key)

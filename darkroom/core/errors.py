@@ -51,7 +51,9 @@ class Forbidden(DarkroomError):
 class Unauthorized(DarkroomError):
     """The caller could not be authenticated; ``reason`` says why (for doors with codes)."""
 
-    def __init__(self, message: str = "authentication required", *, reason: str = "missing") -> None:
+    def __init__(
+        self, message: str = "authentication required", *, reason: str = "missing"
+    ) -> None:
         super().__init__(message, reason=reason)
         self.reason = reason
 

@@ -4,7 +4,10 @@ and stored bytes that no row names. One instance at a time, through a job lock.
 
 from __future__ import annotations
 
+import os
+import secrets
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +22,9 @@ from darkroom.core.uploads import UploadStatus
 
 BLOB_GRACE = timedelta(hours=1)  # a blob row younger than this may belong to an ingest in flight
 LOCK_TTL = timedelta(minutes=30)
+TEMP_FILE_AGE = timedelta(hours=1)  # a store temp file older than this belongs to a dead writer
+STORED_PREFIXES = ("blobs/", "mezzanines/", "variants/")
+BATCH = 500
 
 
 @dataclass
@@ -31,25 +37,27 @@ class GcReport:
     stray_keys: int = 0
 
 
-def collect(rt: Runtime, *, now: datetime | None = None, blob_grace: timedelta = BLOB_GRACE) -> GcReport:
+def collect(
+    rt: Runtime, *, now: datetime | None = None, blob_grace: timedelta = BLOB_GRACE
+) -> GcReport:
     """Remove what nothing refers to any more; skipped when another instance holds the gc lock."""
     now = now or utcnow()
-    if not _acquire(rt, "gc", now):
+    holder = _acquire(rt, "gc", now)
+    if holder is None:
         return GcReport(skipped=True)
     try:
         report = GcReport()
         report.temp_images = _purge_images(rt, Image.expires_at <= now)
-        report.trash = _purge_images(
-            rt, Image.deleted_at <= now - rt.settings.trash_retention
-        )
+        report.trash = _purge_images(rt, Image.deleted_at <= now - rt.settings.trash_retention)
         with rt.transaction() as session:
             stale = or_(Upload.expires_at <= now, Upload.status == UploadStatus.ATTACHED)
-            report.uploads = len(session.execute(delete(Upload).where(stale).returning(Upload.uuid)).all())
+            deleted = session.execute(delete(Upload).where(stale).returning(Upload.uuid))
+            report.uploads = len(deleted.all())
         report.blobs = _release_unreferenced(rt, now - blob_grace)
         report.stray_keys = _delete_stray_keys(rt)
         return report
     finally:
-        _release_lock(rt, "gc")
+        _release_lock(rt, "gc", holder)
 
 
 def _purge_images(rt: Runtime, condition: object) -> int:
@@ -77,20 +85,36 @@ def _release_unreferenced(rt: Runtime, older_than: datetime) -> int:
 
 
 def _delete_stray_keys(rt: Runtime) -> int:
-    """Stored bytes whose blob row is gone (a crash between the row delete and the byte delete)."""
-    with rt.transaction() as session:
-        known = set(session.scalars(select(Blob.sha256)))
+    """Stored bytes whose blob row is gone (a crash between the row delete and the byte delete).
+
+    Keys are listed before the rows are read: a blob's row is committed before its bytes are
+    written, so a key that exists when listed and belongs to a live blob has a row the later
+    read sees. (Reading the rows first would take the bytes of a blob stored in between.)
+    """
+    listed = list(_stored_shas(rt))
     stray = 0
-    for prefix in ("blobs/", "mezzanines/", "variants/"):
-        for key in list(rt.store.keys(prefix)):
-            sha = _sha_in(key, prefix)
-            if sha is not None and sha not in known:
+    for start in range(0, len(listed), BATCH):
+        batch = listed[start : start + BATCH]
+        with rt.transaction() as session:
+            wanted = {sha for _, sha in batch}
+            known = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted))))
+        for key, sha in batch:
+            if sha not in known:
                 rt.store.delete(key)
                 stray += 1
     sweep = getattr(rt.store, "sweep_temp", None)
     if sweep is not None:
-        sweep(timedelta(hours=1))
+        sweep(TEMP_FILE_AGE)
     return stray
+
+
+def _stored_shas(rt: Runtime) -> Iterator[tuple[str, str]]:
+    """Every stored key that belongs to a blob, with that blob's sha256."""
+    for prefix in STORED_PREFIXES:
+        for key in rt.store.keys(prefix):
+            sha = _sha_in(key, prefix)
+            if sha is not None:
+                yield key, sha
 
 
 def _sha_in(key: str, prefix: str) -> str | None:
@@ -104,18 +128,20 @@ def _sha_in(key: str, prefix: str) -> str | None:
     return candidate if len(candidate) == 64 else None
 
 
-def _acquire(rt: Runtime, name: str, now: datetime) -> bool:
-    holder = socket.gethostname()
+def _acquire(rt: Runtime, name: str, now: datetime) -> str | None:
+    """Take the lock ``name``; the holder id to release it with, or None if someone holds it."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
     with rt.transaction() as session:
         session.execute(delete(JobLock).where(JobLock.name == name, JobLock.expires_at <= now))
     try:
         with rt.transaction() as session:
-            session.add(JobLock(name=name, holder=holder, expires_at=now + LOCK_TTL))
+            session.add(JobLock(name=name, holder=holder[:128], expires_at=now + LOCK_TTL))
     except IntegrityError:
-        return False
-    return True
+        return None
+    return holder[:128]
 
 
-def _release_lock(rt: Runtime, name: str) -> None:
+def _release_lock(rt: Runtime, name: str, holder: str) -> None:
+    """Release our lock, but not one another instance took after ours expired mid-run."""
     with rt.transaction() as session:
-        session.execute(delete(JobLock).where(JobLock.name == name))
+        session.execute(delete(JobLock).where(JobLock.name == name, JobLock.holder == holder))

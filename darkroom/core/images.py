@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -49,12 +50,12 @@ class ImageChanges:
     """A partial update: fields left UNSET keep their value; None clears a nullable field."""
 
     name: str | Unset = UNSET
-    description: str | None | Unset = UNSET
-    alt_text: str | None | Unset = UNSET
+    description: str | Unset | None = UNSET
+    alt_text: str | Unset | None = UNSET
     private: bool | Unset = UNSET
     starred: bool | Unset = UNSET
-    log_date: date | None | Unset = UNSET
-    location_id: int | None | Unset = UNSET
+    log_date: date | Unset | None = UNSET
+    location_id: int | Unset | None = UNSET
     album_id: int | Unset = UNSET
     trade_ids: Sequence[int] | Unset = UNSET
     extras: dict[str, Any] | Unset = UNSET
@@ -241,9 +242,11 @@ def update(session: Session, scope: Scope, image: Image, changes: ImageChanges) 
         image.location_id = _checked_location(session, scope, changes.location_id)
     if not isinstance(changes.album_id, Unset) and changes.album_id != image.album_id:
         album = _album_in(session, scope, changes.album_id)
-        image.album_id = album.id
-        image.position = _next_position(session, album)
-        image.dedupe_sha256 = image.blob_sha256 if album.dedupe else None
+        position = _next_position(session, album)
+        with _unique_in_album(session, image):
+            image.album_id = album.id
+            image.position = position
+            image.dedupe_sha256 = image.blob_sha256 if album.dedupe else None
     if not isinstance(changes.trade_ids, Unset):
         image.trades = _checked_trades(session, scope, changes.trade_ids)
     image.updated_at = utcnow()
@@ -265,29 +268,41 @@ def replace_content(
     with rt.transaction() as session:
         image = get(session, scope, image_id)
         old_sha = image.blob_sha256
-        image.blob_sha256 = blob.sha256
-        image.width, image.height = blob.width, blob.height
-        if image.album.dedupe:
-            image.dedupe_sha256 = blob.sha256
-        image.updated_at = utcnow()
-        _flush_unique(session, image)
+        with _unique_in_album(session, image):
+            image.blob_sha256 = blob.sha256
+            image.width, image.height = blob.width, blob.height
+            if image.album.dedupe:
+                image.dedupe_sha256 = blob.sha256
+            image.updated_at = utcnow()
     if old_sha != blob.sha256:
         blobs.release(rt, old_sha)
     return image
 
 
-def _flush_unique(session: Session, image: Image) -> None:
+@contextmanager
+def _unique_in_album(session: Session, image: Image) -> Iterator[None]:
+    """Apply the block's changes to ``image`` in a savepoint; a dedupe clash becomes Duplicate.
+
+    The changes must be made inside the block: a savepoint flushes what is pending when it opens.
+    """
+    wanted: tuple[int, str | None] | None = None
     try:
         with session.begin_nested():
+            yield
+            # Read before flushing: a failed savepoint expires the object's new values.
+            wanted = (image.album_id, image.dedupe_sha256)
             session.flush()
     except IntegrityError:
-        existing = session.scalar(
-            select(Image.id).where(
-                Image.album_id == image.album_id,
-                Image.dedupe_sha256 == image.dedupe_sha256,
-                Image.id != image.id,
+        if wanted is None or wanted[1] is None:
+            raise
+        with session.no_autoflush:  # the failed change is still pending; don't flush it again
+            existing = session.scalar(
+                select(Image.id).where(
+                    Image.album_id == wanted[0],
+                    Image.dedupe_sha256 == wanted[1],
+                    Image.id != image.id,
+                )
             )
-        )
         if existing is None:
             raise
         raise Duplicate(existing) from None
@@ -337,12 +352,13 @@ def move(session: Session, scope: Scope, image: Image, album: Album) -> Image:
         )
         if (count or 0) >= target.max_images:
             raise LimitExceeded(target.max_images)
-    image.album_id = target.id
-    image.position = _next_position(session, target)
-    image.dedupe_sha256 = image.blob_sha256 if target.dedupe else None
-    image.expires_at = None
-    image.updated_at = utcnow()
-    _flush_unique(session, image)
+    position = _next_position(session, target)
+    with _unique_in_album(session, image):
+        image.album_id = target.id
+        image.position = position
+        image.dedupe_sha256 = image.blob_sha256 if target.dedupe else None
+        image.expires_at = None
+        image.updated_at = utcnow()
     return image
 
 

@@ -22,7 +22,9 @@ def get(session: Session, scope: Scope, location_id: int) -> Location:
     return location
 
 
-def find_or_create_path(session: Session, scope: Scope, tiers: Sequence[str]) -> tuple[Location, bool]:
+def find_or_create_path(
+    session: Session, scope: Scope, tiers: Sequence[str]
+) -> tuple[Location, bool]:
     """The location at ``tiers`` (creating missing tiers); the flag says whether any was created."""
     names = [tier.strip() for tier in tiers]
     if not names or any(not name for name in names):

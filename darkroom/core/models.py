@@ -8,7 +8,7 @@ lookup. JSON columns (``extras``, ``settings``) only hold what is echoed back, n
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -49,7 +49,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), date: Date(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        date: Date(),
+        dict[str, Any]: JSON(),
+    }
 
 
 class Space(Base):
@@ -107,7 +111,9 @@ class Grant(Base):
     """A principal's right to act in a space."""
 
     __tablename__ = "grants"
-    __table_args__ = (UniqueConstraint("principal_id", "space_id", name="uq_grants_principal_space"),)
+    __table_args__ = (
+        UniqueConstraint("principal_id", "space_id", name="uq_grants_principal_space"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
@@ -116,7 +122,7 @@ class Grant(Base):
 
 
 class Album(Base):
-    """An ordered collection of images in a space; its kind says which door made it and how it behaves."""
+    """An ordered collection of images in a space; its kind says how it behaves."""
 
     __tablename__ = "albums"
     __table_args__ = (
@@ -246,9 +252,7 @@ class Image(Base):
     height: Mapped[int]
     taken_at: Mapped[datetime | None]
     log_date: Mapped[date | None]
-    location_id: Mapped[int | None] = mapped_column(
-        ForeignKey("locations.id", ondelete="SET NULL")
-    )
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
     gps_lat: Mapped[float | None] = mapped_column(Float)
     gps_long: Mapped[float | None] = mapped_column(Float)
     uploader_id: Mapped[int | None] = mapped_column(
@@ -284,13 +288,15 @@ class Variant(Base):
 
 
 class Upload(Base):
-    """A pending two-phase upload: created first, bytes arrive later, then an image is made of it."""
+    """A pending two-phase upload: announced first, bytes later, then made into an image."""
 
     __tablename__ = "uploads"
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)
-    principal_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
+    principal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("principals.id", ondelete="CASCADE")
+    )
     status: Mapped[str] = mapped_column(String(16), default="pending")
     filename: Mapped[str] = mapped_column(String(255), default="")
     content_type: Mapped[str] = mapped_column(String(255), default="")

@@ -72,7 +72,7 @@ def list_images(session: Session, scope: Scope, query: ImageQuery) -> ImagePage:
     return ImagePage(items=list(session.scalars(ordered).unique()), total=total)
 
 
-def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[tuple[Image]]:
+def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image]:
     stmt = select(Image).where(Image.space_id == scope.space_id)
     stmt = stmt.where(or_(Image.expires_at.is_(None), Image.expires_at > utcnow()))
     if query.deleted is Deleted.EXCLUDE:
@@ -145,9 +145,11 @@ def _order(sort: Sequence[SortKey]) -> list[Any]:
 
 def subtree(session: Session, scope: Scope, location_ids: Sequence[int]) -> list[int]:
     """``location_ids`` and every location below them in the scope's tree."""
-    roots = select(Location.id).where(
-        Location.space_id == scope.space_id, Location.id.in_(location_ids)
-    ).cte("tree", recursive=True)
+    roots = (
+        select(Location.id)
+        .where(Location.space_id == scope.space_id, Location.id.in_(location_ids))
+        .cte("tree", recursive=True)
+    )
     below = select(Location.id).join(roots, Location.parent_id == roots.c.id)
     tree = roots.union(below)
     found = set(session.scalars(select(tree.c.id)))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from darkroom.core.blobs import blob_key
-from darkroom.core.models import Blob, Image, Variant
+from darkroom.core.models import Blob, Variant
 from darkroom.core.runtime import Runtime
 from darkroom.media import MEZZANINE_SIDE, Fit, ImageFormat, RenderSpec, render
 
@@ -29,9 +29,8 @@ class Delivery:
     height: int
 
 
-def original(image: Image) -> Delivery:
+def original(blob: Blob) -> Delivery:
     """The uploaded bytes as they are."""
-    blob = image.blob
     return Delivery(
         storage_key=blob_key(blob.sha256),
         etag=f'"{blob.sha256[:40]}"',
@@ -42,9 +41,8 @@ def original(image: Image) -> Delivery:
     )
 
 
-def variant(rt: Runtime, image: Image, spec: RenderSpec) -> Delivery:
-    """``image`` rendered to ``spec``, from the cache when it was made before."""
-    blob = image.blob
+def variant(rt: Runtime, blob: Blob, spec: RenderSpec) -> Delivery:
+    """``blob`` rendered to ``spec``, from the cache when it was made before."""
     cached = _cached(rt, blob.sha256, spec.key)
     if cached is not None:
         return cached
@@ -117,4 +115,3 @@ def _needed_scale(width: int, height: int, spec: RenderSpec) -> float:
         return 1.0  # original size
     needed = max(scales) if spec.fit is Fit.COVER and len(scales) == 2 else min(scales)
     return needed if spec.upscale else min(needed, 1.0)
-

@@ -23,6 +23,7 @@ from typing import Any
 import pyvips
 
 from darkroom.core.errors import Invalid, Unsupported
+from darkroom.media import _gif
 from darkroom.media.formats import SNIFF_BYTES, ImageFormat, sniff
 
 pyvips.block_untrusted_set(True)
@@ -90,5 +91,9 @@ def load(source: Source, fmt: ImageFormat, *, all_frames: bool = False, **option
 def decode_fully(source: Source, fmt: ImageFormat) -> None:
     """Decode every pixel of every frame; ``Invalid`` if the data is truncated or corrupt."""
     require_decodable(fmt)
+    if fmt is ImageFormat.GIF:  # libnsgif decodes cut-off GIFs silently, so look for the cut
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        if _gif.is_truncated(data):
+            raise Invalid("the image data is corrupt or truncated", field="image")
     with vips_errors():
         load(source, fmt, all_frames=True).avg()

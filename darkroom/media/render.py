@@ -176,15 +176,30 @@ def _resize(source: Source, spec: RenderSpec) -> Any:
     if spec.fit is Fit.COVER and spec.width and spec.height:
         options["crop"] = "centre"
     if isinstance(source, bytes):
+        # thumbnail_buffer (libvips 8.18) ignores its fail_on argument; the loader options
+        # string does reach the loader.
+        options["option_string"] = f"fail_on={FAIL_ON}"
         image = pyvips.Image.thumbnail_buffer(source, width, **options)
     else:
         image = pyvips.Image.thumbnail(str(source), width, **options)
+    if "crop" in options and not spec.upscale:
+        image = _crop_to_aspect(image, spec.width / spec.height)
     if "icc-profile-data" in image.get_fields():
         # thumbnail converts CMYK itself but leaves e.g. Display P3 pixels as they are.
         image = image.icc_transform("srgb", embedded=True)
     elif image.interpretation != "srgb":
         image = image.colourspace("srgb")
     return image
+
+
+def _crop_to_aspect(image: Any, aspect: float) -> Any:
+    """Centre-crop to width/height ``aspect``: a source smaller than a COVER box is cropped to the
+    box's shape, not enlarged (libvips only crops the sides that overflow the box)."""
+    width = min(image.width, max(1, round(image.height * aspect)))
+    height = min(image.height, max(1, round(image.width / aspect)))
+    if (width, height) == (image.width, image.height):
+        return image
+    return image.crop((image.width - width) // 2, (image.height - height) // 2, width, height)
 
 
 def _encode(image: Any, fmt: ImageFormat, quality: int) -> Rendered:

@@ -36,7 +36,9 @@ def _counts(runtime: Runtime) -> tuple[int, int]:
 
 def test_ingest_jpeg_stores_blob_and_image_with_probed_size(runtime: Runtime, scope: Scope) -> None:
     album = _album(runtime, scope)
-    image = images.ingest(runtime, scope, album, io.BytesIO(samples.jpeg(80, 60)), NewImage(name="a.jpg"))
+    image = images.ingest(
+        runtime, scope, album, io.BytesIO(samples.jpeg(80, 60)), NewImage(name="a.jpg")
+    )
     assert (image.width, image.height, image.name) == (80, 60, "a.jpg")
     assert image.blob_sha256 and runtime.store.exists(blob_key(image.blob_sha256))
     assert len(image.public_id) >= 22 and image.key.endswith(".jpg")
@@ -147,11 +149,17 @@ def test_ingest_decompression_bomb_raises_too_large(
         images.ingest(runtime, scope, _album(runtime, scope), io.BytesIO(bomb), NewImage())
 
 
-def test_ingest_format_outside_allow_list_raises_unsupported(runtime: Runtime, scope: Scope) -> None:
+def test_ingest_format_outside_allow_list_raises_unsupported(
+    runtime: Runtime, scope: Scope
+) -> None:
     allowed = frozenset({ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP})
     with pytest.raises(Unsupported):
         images.ingest(
-            runtime, scope, _album(runtime, scope), io.BytesIO(samples.gif()), NewImage(),
+            runtime,
+            scope,
+            _album(runtime, scope),
+            io.BytesIO(samples.gif()),
+            NewImage(),
             formats=allowed,
         )
 
@@ -184,7 +192,10 @@ def test_ingest_into_single_slot_album_replaces_old_image_and_releases_its_blob(
 
 def test_ingest_large_original_gets_mezzanine(runtime: Runtime, scope: Scope) -> None:
     image = images.ingest(
-        runtime, scope, _album(runtime, scope), io.BytesIO(samples.jpeg(3000, 200, seed=4)),
+        runtime,
+        scope,
+        _album(runtime, scope),
+        io.BytesIO(samples.jpeg(3000, 200, seed=4)),
         NewImage(),
     )
     with runtime.transaction() as session:

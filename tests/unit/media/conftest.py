@@ -10,6 +10,7 @@ import pytest
 import pyvips
 
 ImageWriter = Callable[..., Path]
+Fields = Mapping[str, str | int | bytes]
 
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
     "jpeg": {"Q": 90},
@@ -53,11 +54,17 @@ def frames_of(count: int, width: int, height: int) -> Any:
     return image
 
 
-def save(image: Any, path: Path, fmt: str, fields: Mapping[str, str | int] | None = None) -> Path:
-    """Write ``image`` as ``fmt`` with metadata ``fields`` (ints as int, e.g. orientation)."""
+def save(image: Any, path: Path, fmt: str, fields: Fields | None = None) -> Path:
+    """Write ``image`` as ``fmt`` with metadata ``fields`` (by value type)."""
     image = image.copy()
     for name, value in (fields or {}).items():
-        gtype = pyvips.GValue.gint_type if isinstance(value, int) else pyvips.GValue.gstr_type
+        gtype = (
+            pyvips.GValue.gint_type
+            if isinstance(value, int)
+            else pyvips.GValue.blob_type
+            if isinstance(value, bytes)
+            else pyvips.GValue.gstr_type
+        )
         image.set_type(gtype, name, value)
     getattr(image, f"{'heif' if fmt == 'avif' else fmt}save")(str(path), **_SAVE_OPTIONS[fmt])
     return path
@@ -75,7 +82,7 @@ def write_image(tmp_path: Path) -> ImageWriter:
         *,
         alpha: bool = False,
         frames: int = 1,
-        fields: Mapping[str, str | int] | None = None,
+        fields: Fields | None = None,
         name: str | None = None,
     ) -> Path:
         image = (
