@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from darkroom import __version__
-from darkroom.api import health
+from darkroom.api import cyclos, health, moov, procore
 from darkroom.api.common.body_limit import BodyLimitMiddleware
 from darkroom.api.common.doors import Door, DoorRegistry
 from darkroom.config import Settings
@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     doors = DoorRegistry(default=Door(name="darkroom", prefixes=("/",)))
     app.state.doors = doors
     app.include_router(health.router)
+    for install_door in (procore.install, moov.install, cyclos.install):
+        install_door(app, doors)
 
     def body_cap(path: str) -> int:
         door_cap = doors.door_for(path).max_body_bytes

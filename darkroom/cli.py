@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.exc import ArgumentError
 
 from darkroom.config import Settings
 from darkroom.core import accounts, gc, spaces, verify
 from darkroom.core.access import Role
-from darkroom.core.errors import DarkroomError
+from darkroom.core.errors import DarkroomError, Invalid
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.db import migrate as migrations
 
@@ -30,8 +33,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(grants_app, name="grants")
 
-console = Console()
-errors = Console(stderr=True)
+# soft_wrap: one fact per line, whatever the terminal width, so output can be grepped.
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data folder [env DARKROOM_DATA_DIR].")
@@ -44,38 +48,94 @@ StorageUrl = Annotated[
 ]
 
 
-class _State:
-    overrides: dict[str, Any] = {}  # noqa: RUF012 (set once per process by the callback)
+class CommandError(Exception):
+    """An error the CLI reports as one line on stderr and an exit code, never a traceback.
+
+    The base exits 1 (the core refused: a duplicate, an unknown user); ``BadInput`` exits 2.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def format_message(self) -> str:
+        return f"error: {self.message}"
+
+    @classmethod
+    def of(cls, error: DarkroomError) -> CommandError:
+        return (BadInput if isinstance(error, Invalid) else CommandError)(error.message)
+
+
+class BadInput(CommandError):
+    """A malformed argument, flag or setting; exit code 2, as for any usage error."""
+
+    exit_code = 2
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn CommandErrors and domain errors raised inside into a message and an exit code."""
+    try:
+        yield
+    except (CommandError, DarkroomError) as raised:
+        error = raised if isinstance(raised, CommandError) else CommandError.of(raised)
+        errors.print(escape(error.format_message()), style="red")
+        raise typer.Exit(code=error.exit_code) from None
 
 
 @app.callback()
 def main(
-    data_dir: DataDir = None, database_url: DatabaseUrl = None, storage_url: StorageUrl = None
+    ctx: typer.Context,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    storage_url: StorageUrl = None,
 ) -> None:
+    # The flags live on this invocation's context, so nothing carries over to the next one.
     given = {"data_dir": data_dir, "database_url": database_url, "storage_url": storage_url}
-    _State.overrides = {name: value for name, value in given.items() if value is not None}
+    ctx.obj = {name: value for name, value in given.items() if value is not None}
 
 
-def _settings(**extra: Any) -> Settings:
-    values = {**_State.overrides, **{k: v for k, v in extra.items() if v is not None}}
-    return Settings(**values)
+def _settings(ctx: typer.Context, **extra: Any) -> Settings:
+    """Settings from the environment, overridden by the global flags and then by ``extra``."""
+    overrides = ctx.obj if isinstance(ctx.obj, dict) else {}
+    values = {**overrides, **{k: v for k, v in extra.items() if v is not None}}
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        # Without the input values: they may hold a password.
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)
+        )
+        raise BadInput(f"bad settings: {problems}") from None
+
+
+def _open(settings: Settings) -> Runtime:
+    try:
+        return open_runtime(settings)
+    except ArgumentError:
+        raise BadInput("malformed or unsupported database URL") from None
+    except ValueError as error:  # from the storage URL; its messages never repeat the URL
+        raise BadInput(str(error)) from None
 
 
 @contextmanager
-def _runtime(settings: Settings | None = None) -> Iterator[Runtime]:
-    runtime = open_runtime(settings or _settings())
-    try:
-        migrations.upgrade(runtime.engine)
-        yield runtime
-    except DarkroomError as error:
-        errors.print(f"[red]error:[/red] {error.message}")
-        raise typer.Exit(code=2) from None
-    finally:
-        runtime.close()
+def _runtime(ctx: typer.Context, settings: Settings | None = None) -> Iterator[Runtime]:
+    """A migrated runtime; errors raised inside are reported (``_reported``)."""
+    with _reported():
+        runtime = _open(settings or _settings(ctx))
+        try:
+            migrations.upgrade(runtime.engine)
+            yield runtime
+        finally:
+            runtime.close()
 
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address [env DARKROOM_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [env DARKROOM_PORT].")] = None,
 ) -> None:
@@ -84,87 +144,97 @@ def serve(
 
     from darkroom.app import create_app
 
-    settings = _settings(host=host, port=port)
-    with _runtime(settings):
+    with _reported():
+        settings = _settings(ctx, host=host, port=port)
+    with _runtime(ctx, settings):
         pass  # migrations done; the app opens its own runtime in its lifespan
-    console.print(f"darkroom on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
+    console.print(
+        f"darkroom on http://{settings.host}:{settings.port} (data in {settings.data_dir})"
+    )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
 @app.command()
-def migrate() -> None:
+def migrate(ctx: typer.Context) -> None:
     """Bring the database schema up to date."""
-    with _runtime():
+    with _runtime(ctx):
         console.print("database is up to date")
 
 
 @users_app.command("create")
 def users_create(
+    ctx: typer.Context,
     name: str,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
     role: Annotated[Role, typer.Option(help="admin, manager or member.")] = Role.MEMBER,
     email: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create a user."""
-    with _runtime() as runtime, runtime.transaction() as session:
+    with _runtime(ctx) as runtime, runtime.transaction() as session:
         principal = accounts.create_principal(
             session, name, password=password, role=role, email=email
         )
-        console.print(f"created user {principal.name} ({principal.role}), id {principal.id}")
+    console.print(f"created user {escape(principal.name)} ({principal.role}), id {principal.id}")
 
 
 @users_app.command("list")
-def users_list() -> None:
+def users_list(ctx: typer.Context) -> None:
     """List users."""
     from sqlalchemy import select
 
     from darkroom.core.models import Principal
 
     table = Table("id", "name", "role", "active")
-    with _runtime() as runtime, runtime.transaction() as session:
+    with _runtime(ctx) as runtime, runtime.transaction() as session:
         for p in session.scalars(select(Principal).order_by(Principal.id)):
-            table.add_row(str(p.id), p.name, p.role, "yes" if p.active else "no")
+            table.add_row(str(p.id), escape(p.name), p.role, "yes" if p.active else "no")
     console.print(table)
 
 
 @tokens_app.command("create")
 def tokens_create(
-    name: str, label: Annotated[str, typer.Option(help="What the token is for.")] = ""
+    ctx: typer.Context,
+    name: str,
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
 ) -> None:
     """Issue an API token for user NAME; the token is printed once, as the last line."""
-    with _runtime() as runtime, runtime.transaction() as session:
+    with _runtime(ctx) as runtime, runtime.transaction() as session:
         principal = accounts.get_principal(session, name)
         issued = accounts.issue_token(session, principal, label=label)
-    errors.print(f"token for {name} (shown once, store it now):")
+    errors.print(f"token for {escape(name)} (shown once, store it now):")
     print(issued.token)
 
 
 @grants_app.command("add")
-def grants_add(name: str, space: Annotated[str, typer.Argument(help="KIND:ID")]) -> None:
+def grants_add(
+    ctx: typer.Context, name: str, space: Annotated[str, typer.Argument(help="KIND:ID")]
+) -> None:
     """Let user NAME act in SPACE, e.g. moov-account:acct1 or procore-company:1."""
-    with _runtime() as runtime, runtime.transaction() as session:
+    with _runtime(ctx) as runtime, runtime.transaction() as session:
         kind, external_id = spaces.parse_ref(space)
         principal = accounts.get_principal(session, name)
         target = spaces.ensure(session, kind, external_id)
         accounts.add_grant(session, principal, target)
-    console.print(f"{name} may now act in {space}")
+    console.print(f"{escape(name)} may now act in {escape(space)}")
 
 
 @grants_app.command("remove")
-def grants_remove(name: str, space: Annotated[str, typer.Argument(help="KIND:ID")]) -> None:
+def grants_remove(
+    ctx: typer.Context, name: str, space: Annotated[str, typer.Argument(help="KIND:ID")]
+) -> None:
     """Take back a grant."""
-    with _runtime() as runtime, runtime.transaction() as session:
+    with _runtime(ctx) as runtime, runtime.transaction() as session:
         kind, external_id = spaces.parse_ref(space)
         principal = accounts.get_principal(session, name)
         target = spaces.find(session, kind, external_id)
         removed = target is not None and accounts.remove_grant(session, principal, target)
-    console.print(f"removed {name} from {space}" if removed else "no such grant")
+    console.print(f"removed {escape(name)} from {escape(space)}" if removed else "no such grant")
 
 
 @app.command("gc")
-def collect_garbage() -> None:
+def collect_garbage(ctx: typer.Context) -> None:
     """Delete expired temp images and uploads, old trash, and blobs nothing refers to."""
-    with _runtime() as runtime:
+    with _runtime(ctx) as runtime:
         report = gc.collect(runtime)
     if report.skipped:
         console.print("another instance is collecting; skipped")
@@ -176,17 +246,17 @@ def collect_garbage() -> None:
 
 
 @app.command("verify")
-def verify_blobs() -> None:
+def verify_blobs(ctx: typer.Context) -> None:
     """Rehash every stored blob; exit 1 if any is missing or does not match its hash."""
-    with _runtime() as runtime:
+    with _runtime(ctx) as runtime:
         report = verify.verify(runtime)
     for sha in report.missing:
         console.print(f"[red]missing[/red] {sha}")
     for sha in report.corrupt:
         console.print(f"[red]corrupt[/red] {sha}")
-    console.print(f"checked {report.checked} blobs: {len(report.missing)} missing, "
-                  f"{len(report.corrupt)} corrupt")
+    console.print(
+        f"checked {report.checked} blobs: {len(report.missing)} missing, "
+        f"{len(report.corrupt)} corrupt"
+    )
     if not report.ok:
         raise typer.Exit(code=1)
-
-

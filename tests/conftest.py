@@ -138,4 +138,31 @@ def scope(runtime: Runtime, admin: Actor) -> Scope:
     return scope_for(runtime, admin)
 
 
+@pytest.fixture
+def api_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
+    """A runtime on SQLite and a local blob folder, for tests that speak HTTP to a server."""
+    data = tmp_path / "data"
+    rt = open_runtime(
+        Settings(
+            data_dir=data,
+            database_url=fresh_sqlite_database(tmp_path, sqlite_template),
+            storage_url=f"file://{data / 'blobs'}",
+        )
+    )
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+@pytest.fixture
+def server(api_runtime: Runtime) -> Iterator[str]:
+    """The base URL of a real darkroom server (uvicorn on a free loopback port)."""
+    from darkroom.app import create_app
+    from tests.live import serve
+
+    with serve(create_app(runtime=api_runtime)) as url:
+        yield url
+
+
 __all__ = ["GUEST", "make_actor", "scope_for"]

@@ -77,11 +77,13 @@ def enter(
     first use by someone entitled to all spaces). A space the actor holds no grant on is Forbidden.
     """
     space = spaces.find(session, kind, external_id)
-    if space is not None and parent is not None:
-        if space.parent_id is None:
-            space.parent_id = parent.id  # made by a grant before its parent was known
-        elif space.parent_id != parent.id:
+    if space is not None and parent is not None and space.parent_id != parent.id:
+        if space.parent_id is not None:
             raise NotFound(kind.value, external_id)
+        # Made by a grant before its parent was known. Only someone entitled to both says where
+        # it belongs: a grant on the parent alone must not pull the space under it (and in).
+        if _holds(session, actor, space) and may_enter(session, actor, parent):
+            space.parent_id = parent.id
     if space is None:
         if not (create and actor.is_admin):
             raise NotFound(kind.value, external_id)
@@ -93,13 +95,19 @@ def enter(
 
 def may_enter(session: Session, actor: Actor, space: Space) -> bool:
     """Admins enter every space; others need a grant on it or on one of its ancestors."""
+    return _holds(session, actor, space, *spaces.ancestors(session, space))
+
+
+def _holds(session: Session, actor: Actor, *chain: Space) -> bool:
+    """Whether ``actor`` is an admin or holds a grant on one of ``chain``."""
     if actor.is_admin:
         return True
     if actor.principal_id is None:
         return False
-    chain = [space.id, *(s.id for s in spaces.ancestors(session, space))]
     grant = session.scalar(
-        select(Grant.id).where(Grant.principal_id == actor.principal_id, Grant.space_id.in_(chain))
+        select(Grant.id).where(
+            Grant.principal_id == actor.principal_id, Grant.space_id.in_([s.id for s in chain])
+        )
     )
     return grant is not None
 

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -51,6 +52,12 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual.hex(), digest)
 
 
+@cache
+def _decoy_hash() -> str:
+    """A hash no password matches, made once, to check against when the user has none."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def _token_lookup(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -81,6 +88,10 @@ def create_principal(
 ) -> Principal:
     if not name or len(name) > 255 or name != name.strip():
         raise Invalid("user name must be 1-255 characters without surrounding spaces", field="name")
+    try:
+        role = Role(role)  # a plain string from a form or the CLI is checked too
+    except ValueError:
+        raise Invalid(f"unknown role {role!r}", field="role") from None
     if role is Role.GUEST:
         raise Invalid("guest is not a role a user can have", field="role")
     if find_principal(session, name) is not None:
@@ -122,7 +133,7 @@ def ensure_admin(session: Session, name: str, password: str) -> Principal:
 
 
 def authenticate_password(session: Session, name: str, password: str) -> Principal:
-    """The active principal ``name`` if ``password`` is theirs; Unauthorized(reason="login") if not."""
+    """The active principal ``name`` if ``password`` is theirs, else Unauthorized("login")."""
     principal = find_principal(session, name)
     stored = (
         session.scalar(
@@ -134,11 +145,10 @@ def authenticate_password(session: Session, name: str, password: str) -> Princip
         if principal is not None
         else None
     )
-    if stored is None:
-        # Spend the same time as a real check, so timing does not tell which names exist.
-        verify_password(password, hash_password("x"))
-        raise Unauthorized("wrong user name or password", reason="login")
-    if not verify_password(password, stored) or principal is None or not principal.active:
+    # Unknown names are checked against a decoy hash: one scrypt either way, so the time taken
+    # does not tell which names exist.
+    matches = verify_password(password, stored if stored is not None else _decoy_hash())
+    if not matches or stored is None or principal is None or not principal.active:
         raise Unauthorized("wrong user name or password", reason="login")
     return principal
 
@@ -189,16 +199,15 @@ def authenticate_token(
     """
     now = now or utcnow()
     credential = session.scalar(
-        select(Credential).where(
-            Credential.kind == kind, Credential.lookup == _token_lookup(token)
-        )
+        select(Credential).where(Credential.kind == kind, Credential.lookup == _token_lookup(token))
     )
     if credential is None or credential.revoked_at is not None or _expired(credential, now):
         raise Unauthorized("invalid or expired token", reason="invalid")
     principal = session.get(Principal, credential.principal_id)
     if principal is None or not principal.active:
         raise Unauthorized("invalid or expired token", reason="invalid")
-    credential.last_used_at = now
+    if credential.last_used_at is None or now > credential.last_used_at:
+        credential.last_used_at = now  # never back: a slow request must not shorten a session
     return principal
 
 

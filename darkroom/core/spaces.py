@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from darkroom.core.errors import Invalid
 from darkroom.core.models import Space
 
+MAX_EXTERNAL_ID = 128  # the width of spaces.external_id
+
 
 class SpaceKind(StrEnum):
     PROCORE_COMPANY = "procore-company"
@@ -64,5 +66,16 @@ def parse_ref(text: str) -> tuple[SpaceKind, str]:
     try:
         kind = SpaceKind(kind_text)
     except ValueError:
-        raise Invalid(f"unknown space kind {kind_text!r}; use one of {kinds}", field="space") from None
+        raise Invalid(
+            f"unknown space kind {kind_text!r}; use one of {kinds}", field="space"
+        ) from None
+    if (
+        len(external_id) > MAX_EXTERNAL_ID
+        or not external_id.isprintable()
+        or any(c.isspace() for c in external_id)
+    ):
+        raise Invalid(
+            f"space id must be 1-{MAX_EXTERNAL_ID} printable characters without spaces",
+            field="space",
+        )
     return kind, external_id

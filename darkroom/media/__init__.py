@@ -11,7 +11,7 @@ Everything raises the domain errors of ``darkroom.core.errors`` (``Unsupported``
 thread pool in async code.
 """
 
-from darkroom.media.formats import ImageFormat, sniff
+from darkroom.media.formats import SNIFF_BYTES, ImageFormat, sniff
 from darkroom.media.probe import ImageInfo, Limits, probe, verify_decodes
 from darkroom.media.render import (
     MEZZANINE_SIDE,
@@ -24,6 +24,7 @@ from darkroom.media.render import (
 
 __all__ = [
     "MEZZANINE_SIDE",
+    "SNIFF_BYTES",
     "Fit",
     "ImageFormat",
     "ImageInfo",

@@ -74,15 +74,14 @@ def require_decodable(fmt: ImageFormat) -> None:
         raise Unsupported(f"{fmt.name} images cannot be decoded by this server", field="image")
 
 
-def load(source: Source, fmt: ImageFormat, *, all_frames: bool = False, **options: Any) -> Any:
+def load(source: Source, fmt: ImageFormat, *, all_frames: bool = False) -> Any:
     """Open ``source`` with the loader for ``fmt`` (not libvips' own guess), sequential access.
 
     Only the header is read here; pixels are decoded when something consumes the image.
     """
-    options.setdefault("fail_on", FAIL_ON)
+    options: dict[str, Any] = {"access": "sequential", "fail_on": FAIL_ON}
     if all_frames and fmt in _MULTI_FRAME:
         options["n"] = -1
-    options["access"] = "sequential"
     if isinstance(source, bytes):
         return pyvips.Operation.call(_LOADERS[fmt] + "_buffer", source, **options)
     return pyvips.Operation.call(_LOADERS[fmt], str(source), **options)

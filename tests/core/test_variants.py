@@ -121,3 +121,28 @@ def test_original_names_the_blob_with_its_hash(runtime: Runtime, scope: Scope) -
     assert _read(runtime, delivery.storage_key) == data
     assert (delivery.width, delivery.height, delivery.byte_size) == (30, 20, len(data))
     assert image.sha256[:40] in delivery.etag
+
+
+def test_rendering_concurrency_is_bounded_by_render_slots(
+    runtime: Runtime, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blobs = [_image(runtime, scope, samples.jpeg(300, 200, seed=seed)) for seed in range(6)]
+    active = peak = 0
+    guard = threading.Lock()
+    real = variants.render
+
+    def tracking(source: bytes, spec: RenderSpec) -> Rendered:
+        nonlocal active, peak
+        with guard:
+            active += 1
+            peak = max(peak, active)
+        try:
+            return real(source, spec)
+        finally:
+            with guard:
+                active -= 1
+
+    monkeypatch.setattr(variants, "render", tracking)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda blob: variants.variant(runtime, blob, RenderSpec(64, 64)), blobs))
+    assert 1 <= peak <= runtime.settings.render_concurrency

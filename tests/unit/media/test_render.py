@@ -183,6 +183,16 @@ def test_render_display_p3_source_is_converted_to_srgb(tmp_path: Path) -> None:
     assert pixel == pytest.approx([200, 30, 40], abs=6)
 
 
+def test_render_corrupt_icc_profile_still_renders(write_image: ImageWriter, tmp_path: Path) -> None:
+    data = write_image("jpeg").read_bytes()
+    payload = b"ICC_PROFILE\x00\x01\x01" + b"garbage!" * 40
+    segment = b"\xff\xe2" + (len(payload) + 2).to_bytes(2, "big") + payload
+    path = tmp_path / "bad-icc.jpg"
+    path.write_bytes(data[:2] + segment + data[2:])
+    assert "icc-profile-data" in decode(path.read_bytes()).get_fields()
+    assert _size(render(path, RenderSpec(32, 32)).data) == (32, 24)
+
+
 def test_render_grey16_png_becomes_8bit_srgb(tmp_path: Path) -> None:
     grey = (pyvips.Image.black(32, 32) + 30000).cast("ushort").copy(interpretation="grey16")
     path = save(grey, tmp_path / "g16.png", "png")
