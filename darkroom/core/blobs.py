@@ -6,11 +6,11 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from darkroom.core.runtime import Runtime
 from darkroom.media import ImageFormat, ImageInfo, Rendered, make_mezzanine, probe
 
 CHUNK = 1024 * 1024
+T = TypeVar("T")
 
 Source = BinaryIO | Iterable[bytes]
 
@@ -76,6 +77,18 @@ def spool(source: Source, *, directory: Path, max_bytes: int) -> Iterator[Spoole
             path.unlink()
 
 
+class BlobGone(Exception):
+    """The blob row went away (released by a concurrent purge) before an image could use it."""
+
+
+def require(session: Session, sha256: str) -> Blob:
+    """The blob row, locked until the transaction ends, so it cannot be released under us."""
+    blob = session.get(Blob, sha256, with_for_update=True)
+    if blob is None:
+        raise BlobGone(sha256)
+    return blob
+
+
 def store_content(
     rt: Runtime,
     source: Source,
@@ -88,6 +101,22 @@ def store_content(
     Returns the Blob row, committed: an existing blob with the same bytes is reused. Raises
     TooLarge, Unsupported or Invalid before anything is stored.
     """
+    return store_and_use(rt, source, lambda blob: blob, formats=formats, max_bytes=max_bytes)
+
+
+def store_and_use(
+    rt: Runtime,
+    source: Source,
+    use: Callable[[Blob], T],
+    *,
+    formats: frozenset[ImageFormat] | None = None,
+    max_bytes: int | None = None,
+) -> T:
+    """Store ``source`` as in ``store_content``, then ``use`` the blob while the spool still exists.
+
+    If ``use`` finds the blob released in between (``BlobGone``), the bytes are stored again from
+    the spool and ``use`` runs once more, so a concurrent purge never loses an upload.
+    """
     cap = min(max_bytes or rt.settings.max_upload_bytes, rt.settings.max_upload_bytes)
     with spool(source, directory=rt.spool_dir, max_bytes=cap) as spooled:
         if spooled.size == 0:
@@ -99,12 +128,23 @@ def store_content(
                 raise Unsupported(
                     f"{info.format.name} is not accepted here; use {allowed}", field="image"
                 )
-            with rt.transaction() as session:
-                known = session.get(Blob, spooled.sha256)
-            if known is not None and rt.store.exists(blob_key(known.sha256)):
-                return known
-            mezzanine = make_mezzanine(spooled.path)
-        return _save(rt, spooled, info, mezzanine)
+            blob = _known(rt, spooled.sha256)
+            if blob is None:
+                blob = _save(rt, spooled, info, make_mezzanine(spooled.path))
+        try:
+            return use(blob)
+        except BlobGone:
+            with rt.cpu_slot():
+                blob = _save(rt, spooled, info, make_mezzanine(spooled.path))
+            return use(blob)
+
+
+def _known(rt: Runtime, sha256: str) -> Blob | None:
+    with rt.transaction() as session:
+        known = session.get(Blob, sha256)
+    if known is not None and rt.store.exists(blob_key(sha256)):
+        return known
+    return None
 
 
 def _save(rt: Runtime, spooled: Spooled, info: ImageInfo, mezzanine: Rendered | None) -> Blob:
@@ -143,15 +183,20 @@ def is_referenced(session: Session, sha256: str) -> bool:
 
 
 def release(rt: Runtime, sha256: str) -> bool:
-    """Delete the blob, its mezzanine and variants if nothing refers to it; True if deleted."""
+    """Delete the blob, its mezzanine and variants if nothing refers to it; True if deleted.
+
+    The stored bytes are deleted while the row is locked, before the row's delete commits: an
+    ingest of the same bytes waits for that commit and then writes row and bytes anew.
+    """
     with rt.transaction() as session:
-        blob = session.get(Blob, sha256)
+        blob = session.get(Blob, sha256, with_for_update=True)
         if blob is None or is_referenced(session, sha256):
             return False
         keys = [blob_key(sha256), *([blob.mezzanine_key] if blob.mezzanine_key else [])]
         keys += session.scalars(select(Variant.storage_key).where(Variant.blob_sha256 == sha256))
         session.execute(delete(Variant).where(Variant.blob_sha256 == sha256))
         session.delete(blob)
-    for key in keys:
-        rt.store.delete(key)
+        session.flush()
+        for key in keys:
+            rt.store.delete(key)
     return True

@@ -75,13 +75,19 @@ def ingest(
 
     Raises TooLarge, Unsupported, Invalid (undecodable), LimitExceeded or Duplicate.
     """
-    blob = blobs.store_content(rt, source, formats=formats, max_bytes=max_bytes)
-    return create_from_blob(rt, scope, album, blob, new)
+    return blobs.store_and_use(
+        rt,
+        source,
+        lambda blob: create_from_blob(rt, scope, album, blob, new),
+        formats=formats,
+        max_bytes=max_bytes,
+    )
 
 
 def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: NewImage) -> Image:
     """A new image of stored ``blob`` in ``album``, in one transaction."""
     with rt.transaction() as session:
+        blobs.require(session, blob.sha256)
         album = _album_in(session, scope, album.id)
         replaced = _make_room(session, album)
         image = Image(
@@ -264,8 +270,18 @@ def replace_content(
     max_bytes: int | None = None,
 ) -> Image:
     """New bytes for an existing image; ids and metadata stay, the ETag changes."""
-    blob = blobs.store_content(rt, source, formats=formats, max_bytes=max_bytes)
+    return blobs.store_and_use(
+        rt,
+        source,
+        lambda blob: _swap_blob(rt, scope, image_id, blob),
+        formats=formats,
+        max_bytes=max_bytes,
+    )
+
+
+def _swap_blob(rt: Runtime, scope: Scope, image_id: int, blob: Blob) -> Image:
     with rt.transaction() as session:
+        blobs.require(session, blob.sha256)
         image = get(session, scope, image_id)
         old_sha = image.blob_sha256
         with _unique_in_album(session, image):

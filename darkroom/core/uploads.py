@@ -74,8 +74,18 @@ def receive(
             raise Conflict("upload already received")
         if upload.expires_at <= utcnow():
             raise Forbidden("upload expired")
-    blob = blobs.store_content(rt, source, formats=formats, max_bytes=max_bytes)
+    return blobs.store_and_use(
+        rt,
+        source,
+        lambda blob: _complete(rt, upload_uuid, blob),
+        formats=formats,
+        max_bytes=max_bytes,
+    )
+
+
+def _complete(rt: Runtime, upload_uuid: str, blob: Blob) -> Upload:
     with rt.transaction() as session:
+        blobs.require(session, blob.sha256)
         upload = session.get_one(Upload, upload_uuid)
         upload.blob_sha256 = blob.sha256
         upload.status = UploadStatus.COMPLETE

@@ -201,3 +201,23 @@ def test_ingest_large_original_gets_mezzanine(runtime: Runtime, scope: Scope) ->
     with runtime.transaction() as session:
         blob = session.get_one(Blob, image.blob_sha256)
     assert blob.mezzanine_key is not None and runtime.store.exists(blob.mezzanine_key)
+
+
+def test_ingest_racing_a_purge_of_the_same_bytes_stores_them_again(
+    runtime: Runtime, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from darkroom.core import blobs
+
+    album = _album(runtime, scope)
+    data = samples.jpeg(seed=21)
+    first = images.ingest(runtime, scope, album, io.BytesIO(data), NewImage())
+    with runtime.transaction() as session:
+        stale = session.get_one(Blob, first.blob_sha256)
+    images.purge(runtime, scope, first.id)  # the blob is released...
+    # ...after a concurrent ingest had already decided to reuse it.
+    monkeypatch.setattr(blobs, "_known", lambda rt, sha: stale)
+    second = images.ingest(runtime, scope, album, io.BytesIO(data), NewImage())
+    with runtime.transaction() as session:
+        assert session.get(Blob, second.blob_sha256) is not None
+    with runtime.store.open(blob_key(second.blob_sha256)) as stored:
+        assert stored.read() == data
