@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from darkroom.core import blobs, spaces
+from darkroom.core import albums, blobs, spaces
 from darkroom.core.access import Scope
 from darkroom.core.blobs import Source
 from darkroom.core.clock import utcnow
@@ -150,15 +150,13 @@ def _make_room(session: Session, album: Album) -> list[str]:
             session.delete(image)
         session.flush()
         return [image.blob_sha256 for image in old]
-    if album.max_images is not None:
-        count = session.scalar(
-            select(func.count(Image.id)).where(
-                Image.album_id == album.id, Image.deleted_at.is_(None)
-            )
-        )
-        if (count or 0) >= album.max_images:
-            raise LimitExceeded(album.max_images)
+    _require_room(session, album)
     return []
+
+
+def _require_room(session: Session, album: Album) -> None:
+    if album.max_images is not None and albums.count_images(session, album) >= album.max_images:
+        raise LimitExceeded(album.max_images)
 
 
 def _next_position(session: Session, album: Album) -> int:
@@ -360,14 +358,10 @@ def move(session: Session, scope: Scope, image: Image, album: Album) -> Image:
     """Put a (temporary) image into ``album``; it stops expiring. Album limits apply."""
     image = _checked(scope, image, image.id)
     target = _album_in(session, scope, album.id)
-    if target.max_images is not None and not target.single_slot:
-        count = session.scalar(
-            select(func.count(Image.id)).where(
-                Image.album_id == target.id, Image.deleted_at.is_(None)
-            )
-        )
-        if (count or 0) >= target.max_images:
-            raise LimitExceeded(target.max_images)
+    if target.single_slot:
+        _make_room(session, target)  # the replaced image's blob is left for gc to release
+    else:
+        _require_room(session, target)
     position = _next_position(session, target)
     with _unique_in_album(session, image):
         image.album_id = target.id

@@ -248,3 +248,16 @@ def test_move_into_full_album_raises_limit_exceeded(runtime: Runtime, scope: Sco
     waiting = _add(runtime, scope, temp, seed=2)
     with runtime.transaction() as session, pytest.raises(LimitExceeded):
         images.move(session, scope, images.get(session, scope, waiting.id), profile)
+
+
+def test_move_into_single_slot_album_replaces_its_image(runtime: Runtime, scope: Scope) -> None:
+    with runtime.transaction() as session:
+        contact = albums.ensure(session, scope, AlbumKind.CYCLOS_CONTACT_INFO, "c1")
+        temp = albums.ensure(session, scope, AlbumKind.CYCLOS_TEMP)
+    old = _add(runtime, scope, contact, seed=1)
+    waiting = _add(runtime, scope, temp, seed=2)
+    with runtime.transaction() as session:
+        images.move(session, scope, images.get(session, scope, waiting.id), contact)
+    with runtime.transaction() as session:
+        assert [image.id for image in images.in_album(session, scope, contact)] == [waiting.id]
+        assert session.get(Image, old.id) is None
