@@ -115,3 +115,43 @@ def _holds(session: Session, actor: Actor, *chain: Space) -> bool:
 def trusted_scope(space: Space, actor: Actor) -> Scope:
     """A scope for work the system does on its own behalf (gc, CLI imports), never for requests."""
     return Scope(space=space, actor=actor)
+
+
+def enter_top(session: Session, actor: Actor, kind: SpaceKind, external_id: str) -> Scope:
+    """The scope of a top-level space (a Procore company), made on an admin's first use.
+
+    An unknown space is Forbidden for everyone else, like a known one they hold no grant on, so
+    a caller cannot tell which tenants exist by probing ids.
+    """
+    try:
+        return enter(session, actor, kind, external_id, create=True)
+    except NotFound:
+        raise Forbidden(f"no access to {kind.value} {external_id}") from None
+
+
+def enter_nested(
+    session: Session,
+    actor: Actor,
+    parent_kind: SpaceKind,
+    parent_external_id: str,
+    kind: SpaceKind,
+    external_id: str,
+) -> Scope:
+    """The scope of a space named under its parent (a Procore project under its company).
+
+    - An unknown parent is made on an admin's first use; for anyone else it is Forbidden.
+    - An unknown child is made under the parent for anyone who may enter the parent: a grant
+      on a company covers its projects, new ones included.
+    - A child that belongs to another parent is NotFound.
+    - A child the actor holds no grant on, directly or through the parent, is Forbidden.
+    """
+    parent = spaces.find(session, parent_kind, parent_external_id)
+    if parent is None:
+        if not actor.is_admin:
+            raise Forbidden(f"no access to {parent_kind.value} {parent_external_id}")
+        parent = spaces.ensure(session, parent_kind, parent_external_id)
+    if spaces.find(session, kind, external_id) is None:
+        if not may_enter(session, actor, parent):
+            raise Forbidden(f"no access to {parent_kind.value} {parent_external_id}")
+        spaces.ensure(session, kind, external_id, parent=parent)
+    return enter(session, actor, kind, external_id, parent=parent)

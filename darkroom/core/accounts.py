@@ -31,6 +31,7 @@ class CredentialKind(StrEnum):
     TOKEN = "token"  # long-lived API token (Procore Bearer)
     SESSION = "session"  # login session (Cyclos Session-Token), idle timeout
     ACCESS_CLIENT = "access-client"  # Cyclos Access-Client-Token
+    ACCESS_CLIENT_CODE = "access-code"  # one-time code that activates an access client
 
 
 def hash_password(password: str) -> str:
@@ -217,6 +218,13 @@ def _expired(credential: Credential, now: datetime) -> bool:
     if credential.idle_timeout_s is not None and credential.last_used_at is not None:
         return now >= credential.last_used_at + timedelta(seconds=credential.idle_timeout_s)
     return False
+
+
+def find_token(session: Session, token: str, kind: CredentialKind) -> Credential | None:
+    """The credential row of ``token`` (live or not), to report on it; never authenticates."""
+    return session.scalar(
+        select(Credential).where(Credential.kind == kind, Credential.lookup == _token_lookup(token))
+    )
 
 
 def revoke_token(session: Session, token: str, kind: CredentialKind) -> bool:

@@ -4,6 +4,7 @@ so rules like "the contact-info image replaces the old one" are album properties
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,6 +16,7 @@ from darkroom.core.access import Scope
 from darkroom.core.clock import utcnow
 from darkroom.core.errors import Invalid, NotFound
 from darkroom.core.models import Album, Image
+from darkroom.core.unset import UNSET, Unset
 
 
 class AlbumKind(StrEnum):
@@ -165,3 +167,49 @@ def delete(session: Session, scope: Scope, album: Album) -> None:
         .values(deleted_at=now, updated_at=now)
     )
     album.deleted_at = now
+
+
+def change(
+    session: Session,
+    scope: Scope,
+    album: Album,
+    *,
+    name: str | Unset = UNSET,
+    private: bool | Unset = UNSET,
+    cover_image_id: int | Unset | None = UNSET,
+) -> Album:
+    """Rename an album, change its private flag or its cover (a live image of the same space)."""
+    album = get(session, scope, album.id)
+    if not isinstance(name, Unset):
+        if not name.strip():
+            raise Invalid("name must not be empty", field="name")
+        album.name = name
+    if not isinstance(private, Unset):
+        album.private = private
+    if not isinstance(cover_image_id, Unset):
+        album.cover_image_id = _checked_cover(session, scope, cover_image_id)
+    album.updated_at = utcnow()
+    session.flush()
+    return album
+
+
+def _checked_cover(session: Session, scope: Scope, image_id: int | None) -> int | None:
+    if image_id is None:
+        return None
+    image = session.get(Image, image_id)
+    if image is None or image.space_id != scope.space_id or image.deleted_at is not None:
+        raise Invalid(f"unknown cover image {image_id}", field="album_cover_id")
+    return image_id
+
+
+def counts(session: Session, album_ids: Sequence[int]) -> dict[int, int]:
+    """The number of live images in each of ``album_ids`` (0 for empty albums), in one query."""
+    if not album_ids:
+        return {}
+    rows = session.execute(
+        select(Image.album_id, func.count(Image.id))
+        .where(Image.album_id.in_(album_ids), Image.deleted_at.is_(None))
+        .group_by(Image.album_id)
+    ).all()
+    found = {album_id: count for album_id, count in rows}
+    return {album_id: found.get(album_id, 0) for album_id in album_ids}

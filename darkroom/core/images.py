@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -43,6 +43,9 @@ class NewImage:
     guest_key: str | None = None
     expires_at: datetime | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    taken_at: datetime | None = None
+    gps_lat: float | None = None
+    gps_long: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: N
             width=blob.width,
             height=blob.height,
             log_date=new.log_date,
+            taken_at=new.taken_at,
+            gps_lat=new.gps_lat,
+            gps_long=new.gps_long,
             location_id=_checked_location(session, scope, new.location_id),
             uploader_id=scope.actor.principal_id,
             guest_key=new.guest_key,
@@ -215,10 +221,18 @@ def get_by_uuid(session: Session, scope: Scope, image_uuid: str) -> Image:
     return _checked(scope, image, image_uuid)
 
 
-def get_public(session: Session, public_id: str) -> Image:
-    """The live image behind a public id. Public ids are unguessable capabilities: no scope."""
+def get_public(
+    session: Session, public_id: str, *, album_kinds: Collection[str] | None = None
+) -> Image:
+    """The live image behind a public id. Public ids are unguessable capabilities: no scope.
+
+    ``album_kinds`` limits the answer to images of those album kinds, so a door's public URL
+    serves only its own API's images, never another door's (private) ones.
+    """
     image = session.scalar(select(Image).where(Image.public_id == public_id))
     if image is None or image.deleted_at is not None:
+        raise NotFound("image", public_id)
+    if album_kinds is not None and image.album.kind not in album_kinds:
         raise NotFound("image", public_id)
     if image.expires_at is not None and image.expires_at <= utcnow():
         raise NotFound("image", public_id)
@@ -402,3 +416,34 @@ def reorder(session: Session, scope: Scope, album: Album, ids: Sequence[int]) ->
         image.position = position
     session.flush()
     return ordered
+
+
+def ingest_photo(
+    rt: Runtime,
+    scope: Scope,
+    album: Album,
+    source: Source,
+    new: NewImage,
+    *,
+    formats: frozenset[ImageFormat] | None = None,
+    max_bytes: int | None = None,
+) -> Image:
+    """``ingest``, with date taken and GPS position read from the file where ``new`` has none."""
+    return blobs.store_and_use(
+        rt,
+        source,
+        lambda blob: create_from_blob(rt, scope, album, blob, with_photo_facts(rt, blob, new)),
+        formats=formats,
+        max_bytes=max_bytes,
+    )
+
+
+def with_photo_facts(rt: Runtime, blob: Blob, new: NewImage) -> NewImage:
+    """``new`` with the date taken and GPS position of the stored original, where it has none."""
+    facts = blobs.photo_facts(rt, blob)
+    return replace(
+        new,
+        taken_at=new.taken_at or facts.taken_at,
+        gps_lat=new.gps_lat if new.gps_lat is not None else facts.gps_lat,
+        gps_long=new.gps_long if new.gps_long is not None else facts.gps_long,
+    )

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darkroom.core.access import Scope
+from darkroom.core.clock import utcnow
 from darkroom.core.errors import Invalid, NotFound
+from darkroom.core.filters import SortKey, TimeRange
 from darkroom.core.models import Location
+from darkroom.core.unset import UNSET, Unset
 
 SEPARATOR = " > "
+MAX_DEPTH = 64  # guards walks up the tree against a corrupt parent cycle
 
 
 def get(session: Session, scope: Scope, location_id: int) -> Location:
@@ -89,3 +95,227 @@ def list_locations(session: Session, scope: Scope) -> list[Location]:
             select(Location).where(Location.space_id == scope.space_id).order_by(Location.path)
         )
     )
+
+
+@dataclass(frozen=True)
+class LocationQuery:
+    """Filters over a space's tree, combined with AND; empty or None means "no filter"."""
+
+    ids: Sequence[int] = ()
+    parent_ids: Sequence[int] = ()
+    codes: Sequence[str] = ()
+    search: str | None = None  # substring of the full path, any letter case
+    search_with_code: str | None = None  # substring of the full path or of the code
+    superlocations_for: int | None = None  # the ancestors of this location
+    sublocations_for: int | None = None  # the descendants of this location
+    updated: TimeRange | None = None
+    depth: tuple[int, int] | None = None  # inclusive; a root is at depth 1
+    sort: Sequence[SortKey] = ()  # default: by full path
+    offset: int = 0
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class LocationPage:
+    items: list[Location]
+    total: int
+
+
+SORTABLE: dict[str, Any] = {
+    "id": Location.id,
+    "name": Location.path,
+    "node_name": Location.node_name,
+    "code": Location.code,
+    "created_at": Location.created_at,
+    "updated_at": Location.updated_at,
+}
+
+
+def search(session: Session, scope: Scope, query: LocationQuery) -> LocationPage:
+    """The page of the scope's locations that ``query`` selects, and how many match in all.
+
+    Trees are small (hundreds of nodes per project), so the tree-shaped filters (ancestors,
+    descendants, depth) run over the rows the plain filters left.
+    """
+    found = list(session.scalars(_filtered(scope, query).order_by(*_order(query.sort))))
+    if query.superlocations_for is not None:
+        above = _ids_or_none(lambda: ancestors(session, scope, query.superlocations_for or 0))
+        found = [node for node in found if node.id in above]
+    if query.sublocations_for is not None:
+        below = _ids_or_none(lambda: descendants(session, scope, query.sublocations_for or 0))
+        found = [node for node in found if node.id in below]
+    if query.depth is not None:
+        low, high = query.depth
+        depths = _depths(session, scope)
+        found = [node for node in found if low <= depths.get(node.id, 0) <= high]
+    return LocationPage(found[query.offset : query.offset + query.limit], len(found))
+
+
+def _ids_or_none(nodes: Callable[[], list[Location]]) -> set[int]:
+    """The ids of ``nodes()``; none when its location is not in the scope (so nothing matches)."""
+    try:
+        return {node.id for node in nodes()}
+    except NotFound:
+        return set()
+
+
+def _filtered(scope: Scope, query: LocationQuery) -> Select[Location]:
+    stmt = select(Location).where(Location.space_id == scope.space_id)
+    if query.ids:
+        stmt = stmt.where(Location.id.in_(query.ids))
+    if query.parent_ids:
+        stmt = stmt.where(Location.parent_id.in_(query.parent_ids))
+    if query.codes:
+        stmt = stmt.where(Location.code.in_(query.codes))
+    if query.search:
+        stmt = stmt.where(_like(Location.path, query.search))
+    if query.search_with_code:
+        text = query.search_with_code
+        stmt = stmt.where(or_(_like(Location.path, text), _like(Location.code, text)))
+    if query.updated is not None:
+        span = query.updated
+        stmt = stmt.where(Location.updated_at >= span.start, Location.updated_at < span.end)
+    return stmt
+
+
+def _like(column: Any, text: str) -> Any:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def _order(sort: Sequence[SortKey]) -> list[Any]:
+    clauses: list[Any] = []
+    for key in sort:
+        column = SORTABLE.get(key.field)
+        if column is None:
+            raise Invalid(f"cannot sort locations by {key.field!r}", field="sort")
+        clauses.append(column.desc() if key.descending else column.asc())
+    return [*clauses, Location.path.asc(), Location.id.asc()]
+
+
+def _depths(session: Session, scope: Scope) -> dict[int, int]:
+    rows = session.execute(
+        select(Location.id, Location.parent_id).where(Location.space_id == scope.space_id)
+    )
+    parents: dict[int, int | None] = {node_id: parent_id for node_id, parent_id in rows}
+    depths: dict[int, int] = {}
+
+    def depth_of(node_id: int) -> int:
+        chain: list[int] = []
+        current: int | None = node_id
+        while current is not None and current not in depths and len(chain) <= len(parents):
+            chain.append(current)
+            current = parents.get(current)
+        base = depths.get(current, 0) if current is not None else 0
+        for offset, member in enumerate(reversed(chain), start=1):
+            depths[member] = base + offset
+        return depths[node_id]
+
+    for node_id in parents:
+        depth_of(node_id)
+    return depths
+
+
+def ancestors(session: Session, scope: Scope, location_id: int) -> list[Location]:
+    """The locations above ``location_id``, nearest first (NotFound if it is not in the scope)."""
+    node = get(session, scope, location_id)
+    chain: list[Location] = []
+    while node.parent_id is not None and len(chain) < MAX_DEPTH:
+        node = get(session, scope, node.parent_id)
+        chain.append(node)
+    return chain
+
+
+def descendants(session: Session, scope: Scope, location_id: int) -> list[Location]:
+    """Every location below ``location_id``, breadth first (NotFound if it is not in the scope)."""
+    frontier = [get(session, scope, location_id).id]
+    found: list[Location] = []
+    while frontier:
+        children = list(
+            session.scalars(
+                select(Location).where(
+                    Location.space_id == scope.space_id, Location.parent_id.in_(frontier)
+                )
+            )
+        )
+        found.extend(children)
+        frontier = [child.id for child in children]
+    return found
+
+
+def change(
+    session: Session,
+    scope: Scope,
+    location: Location,
+    *,
+    node_name: str | Unset = UNSET,
+    parent_id: int | Unset | None = UNSET,
+    code: str | Unset | None = UNSET,
+) -> Location:
+    """Rename or move a location; the full paths of everything below it follow.
+
+    Invalid when the new path exists already or the new parent lies inside the location.
+    """
+    location = get(session, scope, location.id)
+    if not isinstance(code, Unset):
+        location.code = code
+    name = location.node_name if isinstance(node_name, Unset) else node_name.strip()
+    if not name:
+        raise Invalid("node_name must not be empty", field="node_name")
+    new_parent_id = location.parent_id if isinstance(parent_id, Unset) else parent_id
+    below = descendants(session, scope, location.id)
+    parent = _new_parent(session, scope, location, new_parent_id, below)
+    path = f"{parent.path}{SEPARATOR}{name}" if parent else name
+    if path != location.path:
+        _move_subtree(session, scope, location, below, path)
+    location.node_name = name
+    location.parent_id = parent.id if parent else None
+    location.updated_at = utcnow()
+    session.flush()
+    return location
+
+
+def _new_parent(
+    session: Session,
+    scope: Scope,
+    location: Location,
+    parent_id: int | None,
+    below: Sequence[Location],
+) -> Location | None:
+    if parent_id is None:
+        return None
+    if parent_id == location.id or parent_id in {node.id for node in below}:
+        raise Invalid("a location cannot move below itself", field="parent_id")
+    try:
+        return get(session, scope, parent_id)
+    except NotFound:
+        raise Invalid(f"unknown location {parent_id}", field="parent_id") from None
+
+
+def _move_subtree(
+    session: Session, scope: Scope, location: Location, below: Sequence[Location], path: str
+) -> None:
+    taken = session.scalar(
+        select(Location.id).where(Location.space_id == scope.space_id, Location.path == path)
+    )
+    if taken is not None:
+        raise Invalid(f"location {path!r} already exists", field="node_name")
+    suffixes = {node.id: node.path[len(location.path) :] for node in below}
+    now = utcnow()
+    # Park the subtree under unique temporary paths first: renaming in place could collide with
+    # another node's old path halfway through, and the unique constraint is checked per row.
+    for node in [location, *below]:
+        node.path = f"\x00{node.id}"
+    session.flush()
+    location.path = path
+    for node in below:
+        node.path = path + suffixes[node.id]
+        node.updated_at = now
+    session.flush()
+
+
+def delete(session: Session, scope: Scope, location: Location) -> None:
+    """Remove a location and everything below it; images there keep no location."""
+    location = get(session, scope, location.id)
+    session.delete(location)
+    session.flush()

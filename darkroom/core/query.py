@@ -32,6 +32,7 @@ SORTABLE: dict[str, Any] = {
     "log_date": Image.log_date,
     "position": Image.position,
     "name": Image.name,
+    "uuid": Image.uuid,  # Moov breaks createdOn ties by imageID
 }
 
 
@@ -154,3 +155,19 @@ def subtree(session: Session, scope: Scope, location_ids: Sequence[int]) -> list
     tree = roots.union(below)
     found = set(session.scalars(select(tree.c.id)))
     return sorted(found | set(location_ids))
+
+
+def album_ids_with_images(
+    session: Session, scope: Scope, query: ImageQuery, *, kinds: Sequence[str] = ()
+) -> list[int]:
+    """The ids of live albums (of ``kinds``, if given) holding an image ``query`` selects.
+
+    Ascending. Paging and sort of ``query`` are ignored; visibility is that of ``list_images``.
+    """
+    matching = _filtered(session, scope, query).subquery()
+    stmt = select(Album.id).where(
+        Album.id.in_(select(matching.c.album_id)), Album.deleted_at.is_(None)
+    )
+    if kinds:
+        stmt = stmt.where(Album.kind.in_(kinds))
+    return list(session.scalars(stmt.order_by(Album.id)))

@@ -79,3 +79,11 @@ def parse_ref(text: str) -> tuple[SpaceKind, str]:
             field="space",
         )
     return kind, external_id
+
+
+PRIVATE_BY_DEFAULT = "private_by_default"  # the space setting new images take ``private`` from
+
+
+def private_by_default(space: Space) -> bool:
+    """Whether new images of ``space`` are private unless the uploader says otherwise."""
+    return bool((space.settings or {}).get(PRIVATE_BY_DEFAULT, False))
