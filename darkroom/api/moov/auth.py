@@ -1,0 +1,36 @@
+"""HTTP Basic with darkroom credentials on every account route, then the account's scope.
+
+An admin's first use of an account creates its space; a principal without a grant gets 403 on an
+existing account and 404 on an unknown one (M9).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from darkroom.api.common.auth import actor_from_basic
+from darkroom.api.common.deps import RuntimeDep
+from darkroom.api.moov.parse import path_id
+from darkroom.core import access
+from darkroom.core.access import Scope
+from darkroom.core.errors import Unauthorized
+from darkroom.core.spaces import SpaceKind
+
+
+def account_scope(account_id: str, request: Request, rt: RuntimeDep) -> Scope:
+    """The scope of Moov account ``account_id`` for the Basic credentials of ``request``.
+
+    A sync dependency, so FastAPI runs it (password hashing, database) in the thread pool, and
+    before the endpoint reads any body: unauthenticated uploads are refused unread.
+    """
+    with rt.transaction() as session:
+        actor = actor_from_basic(session, request.headers.get("authorization"))
+        if actor is None:
+            raise Unauthorized("HTTP Basic credentials are required")
+        account = path_id(account_id, "account")
+        return access.enter(session, actor, SpaceKind.MOOV_ACCOUNT, account, create=True)
+
+
+AccountScope = Annotated[Scope, Depends(account_scope)]
