@@ -1,0 +1,262 @@
+"""Latency of a filtered page of 100 images through core.query.list_images on SQLite.
+
+Fills a fresh SQLite database (under bench/.work/list/, removed afterwards) with N image rows
+spread over 10 Procore projects of one company, inserted directly with SQLAlchemy core bulk
+inserts and sharing one blob row (list latency depends on rows, not bytes). Per project: 20
+albums, a location tree of 5 buildings x 10 floors, and images tagged with 0-2 of 30 trades,
+created over the year 2024, 10% starred, 5% private, half of them placed at a floor.
+
+Then, as a member of the company (so the private-image rule applies), it times pages of 100 in
+one project through ``list_images`` (the count and the page, the ORM rows with their blob, album
+and trades loaded), each query shape with a different month / trade / building per run:
+
+  created+starred   created_at within one month AND starred, newest first (Procore's default)
+  trade             filters[trade_ids]=<one trade>, newest first
+  location subtree  filters[location_id]=<a building> with include_sublocations, newest first
+
+and prints p50/p95 per shape. Goal: p95 <= 15 ms. With ``--analyze`` it runs SQLite's ANALYZE
+after filling, so the planner knows how selective each index is (darkroom does not run it itself).
+
+    .venv/bin/python bench/list.py [--images N] [--runs R] [--analyze]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert
+
+from darkroom.config import Settings
+from darkroom.core.access import Actor, Role, Scope, trusted_scope
+from darkroom.core.filters import SortKey, TimeRange
+from darkroom.core.models import (
+    Album,
+    Blob,
+    Image,
+    ImageTrade,
+    Location,
+    Principal,
+    Space,
+    Trade,
+)
+from darkroom.core.query import ImageQuery, list_images
+from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.db import migrate
+
+WORK = Path(__file__).resolve().parent / ".work"
+PROJECTS = 10
+ALBUMS_PER_PROJECT = 20
+BUILDINGS, FLOORS = 5, 10
+TRADES = 30
+BATCH = 20_000
+YEAR_START = datetime(2024, 1, 1, tzinfo=UTC)
+SHA = "0" * 64
+NEWEST_FIRST = (SortKey("created_at", descending=True),)
+
+
+def fill(engine: Engine, images: int, seed: int = 1) -> None:
+    """Reference rows, then ``images`` images (+ their trade tags) in bulk, one transaction."""
+    rng = random.Random(seed)
+    with engine.begin() as conn:
+        conn.execute(insert(Principal), [{"id": 1, "name": "bench", "role": "member"}])
+        conn.execute(insert(Space), [{"id": 1, "kind": "procore-company", "external_id": "1"}])
+        conn.execute(
+            insert(Space),
+            [
+                {"id": 1 + p, "kind": "procore-project", "external_id": str(p), "parent_id": 1}
+                for p in range(1, PROJECTS + 1)
+            ],
+        )
+        conn.execute(
+            insert(Blob),
+            [{"sha256": SHA, "format": "jpeg", "byte_size": 1000, "width": 64, "height": 48}],
+        )
+        conn.execute(insert(Trade), [{"space_id": 1, "name": f"T{t}"} for t in range(TRADES)])
+        albums = _albums(conn)
+        floors = _locations(conn)
+        for rows, tags in _image_batches(images, albums, floors, rng):
+            conn.execute(insert(Image), rows)
+            conn.execute(insert(ImageTrade), tags)
+
+
+def _albums(conn: Any) -> dict[int, list[int]]:
+    rows = [
+        {"space_id": 1 + p, "kind": "procore-category", "name": f"A{a}", "position": a}
+        for p in range(1, PROJECTS + 1)
+        for a in range(ALBUMS_PER_PROJECT)
+    ]
+    conn.execute(insert(Album), rows)
+    found: dict[int, list[int]] = {}
+    for album_id, space_id in conn.execute(
+        Album.__table__.select().with_only_columns(Album.id, Album.space_id)
+    ):
+        found.setdefault(space_id, []).append(album_id)
+    return found
+
+
+def _locations(conn: Any) -> dict[int, list[int]]:
+    """Per project space id, the ids of its floors (each under one of the buildings)."""
+    floors: dict[int, list[int]] = {}
+    for p in range(1, PROJECTS + 1):
+        space_id = 1 + p
+        for b in range(BUILDINGS):
+            building = conn.execute(
+                insert(Location).returning(Location.id),
+                [{"space_id": space_id, "node_name": f"B{b}", "path": f"B{b}"}],
+            ).scalar_one()
+            rows = [
+                {
+                    "space_id": space_id,
+                    "parent_id": building,
+                    "node_name": f"F{f}",
+                    "path": f"B{b} > F{f}",
+                }
+                for f in range(FLOORS)
+            ]
+            conn.execute(insert(Location), rows)
+            floors.setdefault(space_id, [])
+        floors[space_id] = [
+            row[0]
+            for row in conn.execute(
+                Location.__table__.select()
+                .with_only_columns(Location.id)
+                .where(Location.space_id == space_id, Location.parent_id.is_not(None))
+            )
+        ]
+    return floors
+
+
+def _image_batches(
+    count: int, albums: dict[int, list[int]], floors: dict[int, list[int]], rng: random.Random
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, int]]]]:
+    seconds_in_year = 366 * 24 * 3600
+    for start in range(0, count, BATCH):
+        rows: list[dict[str, Any]] = []
+        tags: list[dict[str, int]] = []
+        for n in range(start + 1, min(start + BATCH, count) + 1):
+            space_id = 2 + n % PROJECTS
+            created = YEAR_START + timedelta(seconds=rng.randrange(seconds_in_year))
+            rows.append(
+                {
+                    "id": n,
+                    "uuid": f"{n:036d}",
+                    "public_id": f"p{n:031d}",
+                    "key": f"k{n:031d}.jpg",
+                    "space_id": space_id,
+                    "album_id": rng.choice(albums[space_id]),
+                    "position": n,
+                    "blob_sha256": SHA,
+                    "name": f"img{n}.jpg",
+                    "private": rng.random() < 0.05,
+                    "starred": rng.random() < 0.10,
+                    "width": 64,
+                    "height": 48,
+                    "location_id": rng.choice(floors[space_id]) if rng.random() < 0.5 else None,
+                    "uploader_id": 1,
+                    "created_at": created,
+                    "updated_at": created,
+                    "extras": {},
+                }
+            )
+            tags += [
+                {"image_id": n, "trade_id": t}
+                for t in rng.sample(range(1, TRADES + 1), rng.choice((0, 1, 1, 2)))
+            ]
+        yield rows, tags
+
+
+def timed(run: Callable[[int], int], runs: int) -> tuple[float, float, int]:
+    """p50 and p95 in ms over ``runs`` calls (after 5 warm-up calls), and the last page size."""
+    for i in range(5):
+        run(i)
+    samples = []
+    size = 0
+    for i in range(runs):
+        t0 = time.perf_counter()
+        size = run(i)
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], size
+
+
+def shapes(rt: Runtime, scope: Scope) -> dict[str, Callable[[int], int]]:
+    with rt.transaction() as session:
+        buildings = [
+            row.id
+            for row in session.query(Location.id).where(
+                Location.space_id == scope.space_id, Location.parent_id.is_(None)
+            )
+        ]
+
+    def page(query: ImageQuery) -> int:
+        with rt.transaction() as session:
+            return len(list_images(session, scope, query).items)
+
+    def month(i: int) -> TimeRange:
+        start = datetime(2024, 1 + i % 12, 1, tzinfo=UTC)
+        return TimeRange(start, (start + timedelta(days=32)).replace(day=1))
+
+    return {
+        "created+starred": lambda i: page(
+            ImageQuery(created=month(i), starred=True, sort=NEWEST_FIRST)
+        ),
+        "trade": lambda i: page(ImageQuery(trade_ids=[1 + i % TRADES], sort=NEWEST_FIRST)),
+        "location subtree": lambda i: page(
+            ImageQuery(
+                location_ids=[buildings[i % len(buildings)]],
+                include_sublocations=True,
+                sort=NEWEST_FIRST,
+            )
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=1_000_000, help="rows (default 1000000)")
+    parser.add_argument("--runs", type=int, default=200, help="timed pages per shape")
+    parser.add_argument("--analyze", action="store_true", help="run ANALYZE after filling")
+    args = parser.parse_args()
+    folder = WORK / "list"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    path = folder / f"list-{args.images}.db"
+    rt = open_runtime(Settings(data_dir=folder, database_url=f"sqlite:///{path}"))
+    migrate.upgrade(rt.engine)
+    t0 = time.perf_counter()
+    fill(rt.engine, args.images)
+    print(f"filled   {args.images} images in {time.perf_counter() - t0:.0f} s ({path.name})")
+    if args.analyze:
+        with rt.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        print("analyze  ran ANALYZE (sqlite_stat1) after filling")
+    print(
+        f"machine  {platform.machine()}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
+    with rt.transaction() as session:
+        project = session.get_one(Space, 2)
+    scope = trusted_scope(project, Actor(principal_id=1, role=Role.MEMBER))
+    print(
+        f"\n{'query (page of 100)':<20} {'p50 ms':>8} {'p95 ms':>8} {'rows':>5}  ({args.runs} runs)"
+    )
+    for name, run in shapes(rt, scope).items():
+        p50, p95, size = timed(run, args.runs)
+        verdict = "ok" if p95 <= 15 else "OVER the 15 ms goal"
+        print(f"{name:<20} {p50:>8.1f} {p95:>8.1f} {size:>5}  {verdict}")
+    rt.close()
+    shutil.rmtree(folder)  # a million rows take about 400 MB
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""darkroom in S3's place: the URLs two-phase uploads send their bytes to (spec §4.3).
+
+S3-style clients send no Procore token here. A non-segmented upload's form POST is accepted only
+when every policy field its announcement handed out (one of them a random per-upload secret)
+comes back unchanged; a segmented upload's part URLs carry a per-upload secret in their query.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from darkroom.api.common.deps import get_runtime
+from darkroom.api.procore import bodies
+from darkroom.api.procore.errors import BadRequest
+from darkroom.core import uploads
+from darkroom.core.errors import Forbidden, NotFound
+from darkroom.core.runtime import Runtime
+
+router = APIRouter(tags=["procore: upload storage"])
+
+STORAGE = "/rest/v1.0/storage/uploads/{upload_uuid}"
+SEGMENT = STORAGE + "/segments/{index}"
+POLICY = "procore_policy"  # Upload.extras key: the fields the storage POST must echo
+SEGMENT_TOKEN = "procore_segment_token"  # Upload.extras key: the secret in each part's URL
+TEXT_PART_BYTES = 64 * 1024  # policy fields are short text
+
+
+@router.post(STORAGE)
+async def receive(request: Request, upload_uuid: str) -> Response:
+    """The S3-style form POST of the bytes: every policy field plus a ``file`` part; 204."""
+    rt = get_runtime(request)
+    form = await bodies.form(request, max_part_bytes=TEXT_PART_BYTES)
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise BadRequest("the form needs a file part named file", field="file")
+    await run_in_threadpool(_receive, rt, upload_uuid, form, file)
+    return Response(status_code=204)
+
+
+@router.put(SEGMENT)
+async def receive_segment(request: Request, upload_uuid: str, index: str) -> Response:
+    """One part of a segmented upload, at the URL its announcement named; 200 with its ETag."""
+    rt = get_runtime(request)
+    number = _segment_index(index)
+    token = request.query_params.get("token", "")
+    await run_in_threadpool(_check_segment_token, rt, upload_uuid, token)
+    data = await request.body()  # at most the body cap; a part is checked against its size
+    etag = await run_in_threadpool(
+        uploads.receive_segment, rt, upload_uuid, number, io.BytesIO(data)
+    )
+    return Response(status_code=200, headers={"ETag": f'"{etag}"'})
+
+
+def _segment_index(text: str) -> int:
+    if not text.isdigit():
+        raise NotFound("upload segment", text)
+    return int(text)
+
+
+def _check_segment_token(rt: Runtime, upload_uuid: str, token: str) -> None:
+    with rt.transaction() as session:
+        expected = (uploads.peek(session, upload_uuid).extras or {}).get(SEGMENT_TOKEN)
+    if not isinstance(expected, str) or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Forbidden("the segment URL's token does not match this upload")
+
+
+def _receive(rt: Runtime, upload_uuid: str, form: FormData, file: UploadFile) -> None:
+    with rt.transaction() as session:
+        expected = (uploads.peek(session, upload_uuid).extras or {}).get(POLICY)
+    if not isinstance(expected, dict) or not _fields_match(expected, form):
+        raise Forbidden("the form fields do not match this upload's policy")
+    uploads.receive(rt, upload_uuid, file.file)
+
+
+def _fields_match(expected: dict[str, str], form: FormData) -> bool:
+    for name, value in expected.items():
+        sent = form.get(name)
+        if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), value.encode()):
+            return False
+    return True

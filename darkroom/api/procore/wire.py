@@ -1,0 +1,297 @@
+"""The JSON shapes of Procore's Photos API (spec §3, §4.2, §5, §6, §7).
+
+Types are strict on this wire: ids and sizes are JSON integers, flags are booleans, GPS values
+are strings, and instants are ISO-8601 UTC with ``Z``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from darkroom.api.procore.params import View
+from darkroom.core.albums import AlbumKind
+from darkroom.core.models import Album, Image, Location, Principal, Trade, Upload
+from darkroom.core.uploads import UploadStatus
+
+API = "/rest/v1.0"
+
+DEFAULT_FIELDS = (
+    "id",
+    "url",
+    "size",
+    "filename",
+    "description",
+    "thumbnail_url",
+    "taken_at",
+    "created_at",
+    "updated_at",
+    "location",
+    "image_category_name",
+    "image_category_id",
+    "image_category_private",
+    "permanently_deleted",
+    "private",
+    "starred",
+    "width",
+    "height",
+    "origin_id",
+    "daily_log_header_id",
+    "gps_lat",
+    "gps_long",
+    "uploader",
+)
+VIEW_EXTRAS: dict[View, tuple[str, ...]] = {
+    View.NORMAL: ("links", "comments_count", "trades"),
+    View.ANDROID: ("trades", "comments"),
+    View.MOBILE: ("log_date", "trades", "comments"),
+    View.MOBILE_FEED: ("comments",),
+    View.PROSTORE_FILE: ("images",),
+}
+
+
+def timestamp(instant: datetime | None) -> str | None:
+    """``2024-01-02T10:20:30Z`` (whole seconds, UTC), or None."""
+    if instant is None:
+        return None
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def original_url(base_url: str, image: Image) -> str:
+    """The capability URL of the original: its unguessable public id is the credential."""
+    return f"{base_url}{API}/image_files/{image.public_id}"
+
+
+def thumbnail_url(base_url: str, image: Image) -> str:
+    return f"{original_url(base_url, image)}/thumbnail"
+
+
+@dataclass(frozen=True)
+class ImageContext:
+    """What image JSON needs beyond the image rows, loaded once per response."""
+
+    base_url: str
+    project_id: int
+    uploaders: dict[int, Principal]
+    locations: dict[int, Location]
+
+
+def image_context(
+    session: Session, images: Sequence[Image], base_url: str, project_id: int
+) -> ImageContext:
+    """Uploaders and locations of ``images`` in two queries, whatever the page size."""
+    uploader_ids = {i.uploader_id for i in images if i.uploader_id is not None}
+    location_ids = {i.location_id for i in images if i.location_id is not None}
+    uploaders = _by_id(session, Principal, uploader_ids)
+    locations = _by_id(session, Location, location_ids)
+    return ImageContext(base_url, project_id, uploaders, locations)
+
+
+def _by_id(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+def image(item: Image, context: ImageContext, view: View = View.NORMAL) -> dict[str, Any]:
+    """One image in ``view``'s field set (not for ``ids_only``, which is a bare id)."""
+    full = _image_fields(item, context)
+    return {key: full[key] for key in (*DEFAULT_FIELDS, *VIEW_EXTRAS[view])}
+
+
+def images(items: Iterable[Image], context: ImageContext, view: View) -> list[Any]:
+    if view is View.IDS_ONLY:
+        return [item.id for item in items]
+    return [image(item, context, view) for item in items]
+
+
+def _image_fields(item: Image, context: ImageContext) -> dict[str, Any]:
+    album = _category(item.album)
+    extras = item.extras or {}
+    location = context.locations.get(item.location_id) if item.location_id else None
+    return {
+        "id": item.id,
+        "url": original_url(context.base_url, item),
+        "size": int(item.blob.byte_size),
+        "filename": item.name or item.key,
+        "description": item.description,
+        "thumbnail_url": thumbnail_url(context.base_url, item),
+        "taken_at": timestamp(item.taken_at),
+        "created_at": timestamp(item.created_at),
+        "updated_at": timestamp(item.updated_at),
+        "location": None if location is None else image_location(location),
+        "image_category_name": album.name if album else None,
+        "image_category_id": album.id if album else None,
+        "image_category_private": bool(album.private) if album else False,
+        "permanently_deleted": False,
+        "private": bool(item.private),
+        "starred": bool(item.starred),
+        "width": item.width,
+        "height": item.height,
+        "origin_id": _int_or_none(extras.get("origin_id")),
+        "daily_log_header_id": _int_or_none(extras.get("daily_log_header_id")),
+        "gps_lat": _coordinate(item.gps_lat),
+        "gps_long": _coordinate(item.gps_long),
+        "uploader": _uploader(context.uploaders.get(item.uploader_id or 0)),
+        "links": _links(item.id, context.project_id),
+        "comments_count": 0,
+        "trades": [trade(t) for t in sorted(item.trades, key=lambda t: t.id)],
+        "comments": [],
+        "log_date": item.log_date.isoformat() if item.log_date else None,
+        "images": [_rendition(item, context.base_url)],
+    }
+
+
+def _category(album: Album) -> Album | None:
+    """The image's category; images in the default "Unclassified" album have none."""
+    return album if album.kind == AlbumKind.PROCORE_CATEGORY else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _coordinate(value: float | None) -> str | None:
+    return None if value is None else repr(float(value))
+
+
+def _uploader(principal: Principal | None) -> dict[str, Any] | None:
+    if principal is None:
+        return None  # the uploader's account was deleted
+    return {
+        "id": principal.id,
+        "login": principal.email or principal.name,
+        "name": principal.display_name or principal.name,
+    }
+
+
+def _links(image_id: int, project_id: int) -> dict[str, str]:
+    own = f"{API}/images/{image_id}?project_id={project_id}"
+    return {
+        "self": own,
+        "update": own,
+        "delete": own,
+        "permanentlyDelete": f"{own}&permanent=true",
+        "retrieve": f"{API}/images/{image_id}/retrieve?project_id={project_id}",
+    }
+
+
+def _rendition(item: Image, base_url: str) -> dict[str, Any]:
+    """The ``prostore_file`` view's ``images`` entry: the file's renditions (here, one)."""
+    return {
+        "id": item.id,
+        "url": original_url(base_url, item),
+        "thumbnail_url": thumbnail_url(base_url, item),
+        "width": item.width,
+        "height": item.height,
+        "size": int(item.blob.byte_size),
+    }
+
+
+def image_location(location: Location) -> dict[str, Any]:
+    """``image.location`` (spec §3.2)."""
+    return {
+        "id": location.id,
+        "name": location.path,
+        "node_name": location.node_name,
+        "parent_id": location.parent_id,
+        "created_at": timestamp(location.created_at),
+        "updated_at": timestamp(location.updated_at),
+    }
+
+
+def location(item: Location) -> dict[str, Any]:
+    """A location of the location endpoints (spec §6): the image shape plus ``code``."""
+    return {**image_location(item), "code": item.code}
+
+
+def trade(item: Trade) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "name": item.name,
+        "active": bool(item.active),
+        "created_at": timestamp(item.created_at),
+        "updated_at": timestamp(item.updated_at),
+    }
+
+
+def category(album: Album, count: int, cover_url: str | None, project_id: int) -> dict[str, Any]:
+    """A list item of ``GET /image_categories`` (``ImageCategory``)."""
+    own = f"{API}/image_categories/{album.id}?project_id={project_id}"
+    return {
+        "id": album.id,
+        "name": album.name,
+        "private": bool(album.private),
+        "position": album.position,
+        "count": count,
+        "cover_photo": cover_url,
+        "created_at": timestamp(album.created_at),
+        "updated_at": timestamp(album.updated_at),
+        "links": {"show": own, "update": own, "delete": own},
+    }
+
+
+def category_detail(album: Album, count: int) -> dict[str, Any]:
+    """Create, show and update of an image category (``ImageCategoryDetail``)."""
+    return {
+        "id": album.id,
+        "name": album.name,
+        "position": album.position,
+        "album_cover_id": album.cover_image_id,
+        "created_at": timestamp(album.created_at),
+        "updated_at": timestamp(album.updated_at),
+        "private": bool(album.private),
+        "count": count,
+    }
+
+
+def upload(item: Upload, storage_url: str, fields: dict[str, str] | None) -> dict[str, Any]:
+    """A non-segmented upload (spec §4.2): never a ``response_filename``, a valid ``status``."""
+    body: dict[str, Any] = {
+        "uuid": item.uuid,
+        "url": storage_url,
+        "status": "non_segmented" if item.status == UploadStatus.PENDING else "complete",
+        "created_at": timestamp(item.created_at),
+        "expires_at": timestamp(item.expires_at),
+    }
+    if fields is not None:
+        body["fields"] = fields
+    return body
+
+
+def segmented_upload(
+    item: Upload, declared: list[dict[str, Any]], base_url: str, token: str | None
+) -> dict[str, Any]:
+    """A segmented upload: ``ready`` with one PUT URL and its headers per part, or ``complete``."""
+    body: dict[str, Any] = {
+        "uuid": item.uuid,
+        "status": "ready" if item.status == UploadStatus.PENDING else "complete",
+        "created_at": timestamp(item.created_at),
+        "expires_at": timestamp(item.expires_at),
+        "segments": [
+            _segment(item.uuid, n, part, base_url, token) for n, part in enumerate(declared)
+        ],
+    }
+    return body
+
+
+def _segment(
+    upload_uuid: str, index: int, part: dict[str, Any], base_url: str, token: str | None
+) -> dict[str, Any]:
+    headers = {"x-amz-content-sha256": part["sha256"], "content-length": str(part["size"])}
+    if part.get("md5"):
+        headers["content-md5"] = base64.b64encode(bytes.fromhex(part["md5"])).decode()
+    segment: dict[str, Any] = {"size": part["size"], "sha256": part["sha256"], "headers": headers}
+    if part.get("md5"):
+        segment["md5"] = part["md5"]
+    if token is not None:
+        path = f"{API}/storage/uploads/{upload_uuid}/segments/{index}"
+        segment["url"] = f"{base_url}{path}?{urlencode({'token': token})}"
+    return segment

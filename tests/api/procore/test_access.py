@@ -1,0 +1,112 @@
+"""Who may call what: Bearer tokens (D1), Procore-Company-Id and project_id (D13), and grants."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.procore.conftest import (
+    COMPANY,
+    OTHER_COMPANY,
+    OTHER_PROJECT,
+    PROJECT,
+    SDK_HEADERS,
+    Procore,
+    assert_error,
+    make_image,
+)
+
+IMAGES = f"/rest/v1.0/images?project_id={PROJECT}"
+
+
+def test_list_without_token_returns_401_with_procore_body(procore: Procore) -> None:
+    response = procore.client(who="").get(IMAGES)
+    assert_error(response, 401, "Bearer")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_list_with_unknown_token_returns_401(procore: Procore) -> None:
+    headers = {**SDK_HEADERS, "Authorization": "Bearer drk_nope", "Procore-Company-Id": "1"}
+    response = httpx.get(procore.base + IMAGES, headers=headers)
+    assert_error(response, 401, "invalid")
+
+
+def test_list_with_basic_credentials_returns_401(procore: Procore) -> None:
+    headers = {**SDK_HEADERS, "Authorization": "Basic dTpw", "Procore-Company-Id": "1"}
+    assert_error(httpx.get(procore.base + IMAGES, headers=headers), 401)
+
+
+def test_list_without_company_header_returns_400_naming_it(procore: Procore) -> None:
+    response = procore.client(company=None).get(IMAGES)
+    body = assert_error(response, 400, "Procore-Company-Id")
+    assert body["errors"] == {"Procore-Company-Id": ["Procore-Company-Id is required"]}
+
+
+def test_list_with_non_numeric_company_header_returns_400(procore: Procore) -> None:
+    client = procore.client()
+    response = client.get(IMAGES, headers={"Procore-Company-Id": "acme"})
+    assert_error(response, 400, "Procore-Company-Id")
+
+
+def test_list_without_project_id_returns_400_naming_it(procore: Procore) -> None:
+    assert_error(procore.client().get("/rest/v1.0/images"), 400, "project_id")
+
+
+def test_list_in_company_without_grant_returns_403(procore: Procore) -> None:
+    client = procore.client(company=OTHER_COMPANY)
+    assert_error(client.get(f"/rest/v1.0/images?project_id={OTHER_PROJECT}"), 403)
+
+
+def test_list_in_unknown_company_as_member_returns_403(procore: Procore) -> None:
+    assert_error(procore.client(company=99).get(IMAGES), 403)
+
+
+def test_list_of_project_of_another_company_returns_404(procore: Procore) -> None:
+    client = procore.client("admin")
+    assert_error(client.get(f"/rest/v1.0/images?project_id={OTHER_PROJECT}"), 404)
+
+
+def test_show_of_image_in_project_of_another_company_returns_404(procore: Procore) -> None:
+    image = make_image(procore.client("outsider", OTHER_COMPANY), OTHER_PROJECT)
+    client = procore.client("admin")
+    response = client.get(f"/rest/v1.0/images/{image['id']}?project_id={OTHER_PROJECT}")
+    assert_error(response, 404)
+
+
+def test_admin_first_use_of_company_and_project_creates_them(procore: Procore) -> None:
+    response = procore.client("admin", company=7).get("/rest/v1.0/images?project_id=70")
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+def test_member_with_company_grant_reaches_a_new_project(procore: Procore) -> None:
+    response = procore.client().get("/rest/v1.0/images?project_id=11")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+
+
+def test_project_grant_alone_reaches_that_project(procore: Procore) -> None:
+    created = make_image(procore.client("contractor"))
+    assert created["uploader"]["login"] == "contractor@example.com"
+
+
+def test_project_grant_alone_gets_403_on_a_sibling_project(procore: Procore) -> None:
+    response = procore.client("contractor").get("/rest/v1.0/images?project_id=11")
+    assert_error(response, 403)
+
+
+def test_unknown_path_under_rest_returns_procore_404_body(procore: Procore) -> None:
+    assert_error(procore.client().get("/rest/v1.0/nothing-here"), 404, "no such endpoint")
+
+
+def test_image_url_of_another_company_is_still_served_by_its_capability(
+    procore: Procore,
+) -> None:
+    # Like Procore's pre-signed URLs, the url works without the API token.
+    image = make_image(procore.client("outsider", OTHER_COMPANY), OTHER_PROJECT)
+    assert httpx.get(image["url"]).status_code == 200
+
+
+def test_company_header_and_path_company_must_agree(procore: Procore) -> None:
+    client = procore.client()
+    response = client.get(f"/rest/v1.0/companies/{COMPANY + 1}/trades")
+    assert_error(response, 400, "does not match")
