@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from darkroom import __version__
-from darkroom.api import cyclos, health, moov, procore
+from darkroom.api import admin, cyclos, health, moov, procore
 from darkroom.api.common.body_limit import BodyLimitMiddleware
 from darkroom.api.common.doors import Door, DoorRegistry
 from darkroom.config import Settings
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     doors = DoorRegistry(default=Door(name="darkroom", prefixes=("/",)))
     app.state.doors = doors
     app.include_router(health.router)
+    app.include_router(admin.router)
     for install_door in (procore.install, moov.install, cyclos.install):
         install_door(app, doors)
 

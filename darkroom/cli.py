@@ -19,7 +19,7 @@ from rich.table import Table
 from sqlalchemy.exc import ArgumentError
 
 from darkroom.config import Settings
-from darkroom.core import accounts, gc, spaces, verify
+from darkroom.core import accounts, entities, gc, logins, spaces, temp_images, verify
 from darkroom.core.access import Role
 from darkroom.core.errors import DarkroomError, Invalid
 from darkroom.core.runtime import Runtime, open_runtime
@@ -260,3 +260,156 @@ def verify_blobs(ctx: typer.Context) -> None:
     )
     if not report.ok:
         raise typer.Exit(code=1)
+
+
+# --- Cyclos provisioning: advertisements, contact infos, access clients, temp images -----------
+# darkroom does not re-implement Cyclos; these make the entities its image API refers to.
+
+ads_app = typer.Typer(help="Cyclos advertisements (albums of ad images).", no_args_is_help=True)
+contact_infos_app = typer.Typer(help="Cyclos contact infos (one image each).", no_args_is_help=True)
+access_clients_app = typer.Typer(help="Cyclos access clients.", no_args_is_help=True)
+temp_images_app = typer.Typer(help="Cyclos temporary images.", no_args_is_help=True)
+app.add_typer(ads_app, name="ads")
+app.add_typer(contact_infos_app, name="contact-infos")
+app.add_typer(access_clients_app, name="access-clients")
+app.add_typer(temp_images_app, name="temp-images")
+
+EntityId = Annotated[
+    str | None, typer.Option("--id", help="Positive integer id; generated when absent.")
+]
+EntityName = Annotated[str, typer.Option("--name", help="A name for people.")]
+
+
+def _entity_line(entity: entities.Entity) -> str:
+    product = f", product number {entity.product_number}" if entity.product_number else ""
+    return f"{entity.kind.value} {entity.id} of user {entity.owner_id}{product}"
+
+
+def _create_entity(
+    ctx: typer.Context,
+    user: str,
+    kind: entities.EntityKind,
+    entity_id: str | None,
+    name: str,
+    product_number: str | None = None,
+) -> None:
+    with _runtime(ctx) as runtime, runtime.transaction() as session:
+        owner = accounts.get_principal(session, user)
+        entity = entities.create(
+            session, owner, kind, entity_id, name=name, product_number=product_number
+        )
+    console.print(f"created {escape(_entity_line(entity))}")
+
+
+def _list_entities(ctx: typer.Context, user: str, kind: entities.EntityKind) -> None:
+    table = Table("id", "name", "product number", "images")
+    with _runtime(ctx) as runtime, runtime.transaction() as session:
+        owner = accounts.get_principal(session, user)
+        for entity in entities.list_for(session, owner, kind):
+            table.add_row(
+                entity.id,
+                escape(entity.name),
+                escape(entity.product_number or ""),
+                str(entity.image_count),
+            )
+    console.print(table)
+
+
+def _delete_entity(
+    ctx: typer.Context, user: str, kind: entities.EntityKind, entity_id: str
+) -> None:
+    with _runtime(ctx) as runtime:
+        with runtime.transaction() as session:
+            owner = accounts.get_principal(session, user)
+        entities.delete_entity(runtime, owner, kind, entity_id)
+    console.print(f"deleted {kind.value} {escape(entity_id)} and its images")
+
+
+@ads_app.command("create")
+def ads_create(
+    ctx: typer.Context,
+    user: str,
+    entity_id: EntityId = None,
+    product_number: Annotated[
+        str | None, typer.Option("--product-number", help="Webshop product number.")
+    ] = None,
+    name: EntityName = "",
+) -> None:
+    """Create an advertisement of USER (its images: /api/marketplace/ID/images)."""
+    _create_entity(ctx, user, entities.EntityKind.AD, entity_id, name, product_number)
+
+
+@ads_app.command("list")
+def ads_list(ctx: typer.Context, user: str) -> None:
+    """List USER's advertisements."""
+    _list_entities(ctx, user, entities.EntityKind.AD)
+
+
+@ads_app.command("delete")
+def ads_delete(ctx: typer.Context, user: str, entity_id: str) -> None:
+    """Delete an advertisement of USER and its images."""
+    _delete_entity(ctx, user, entities.EntityKind.AD, entity_id)
+
+
+@contact_infos_app.command("create")
+def contact_infos_create(
+    ctx: typer.Context, user: str, entity_id: EntityId = None, name: EntityName = ""
+) -> None:
+    """Create a contact info of USER (its image: /api/contact-infos/ID/image)."""
+    _create_entity(ctx, user, entities.EntityKind.CONTACT_INFO, entity_id, name)
+
+
+@contact_infos_app.command("list")
+def contact_infos_list(ctx: typer.Context, user: str) -> None:
+    """List USER's contact infos."""
+    _list_entities(ctx, user, entities.EntityKind.CONTACT_INFO)
+
+
+@contact_infos_app.command("delete")
+def contact_infos_delete(ctx: typer.Context, user: str, entity_id: str) -> None:
+    """Delete a contact info of USER and its image."""
+    _delete_entity(ctx, user, entities.EntityKind.CONTACT_INFO, entity_id)
+
+
+@access_clients_app.command("create")
+def access_clients_create(
+    ctx: typer.Context,
+    user: str,
+    label: Annotated[str, typer.Option(help="What the access client is for.")] = "",
+    activation_code: Annotated[
+        bool,
+        typer.Option(
+            "--activation-code",
+            help="Print a one-time activation code for POST /api/clients/activate instead.",
+        ),
+    ] = False,
+) -> None:
+    """Issue an access client for USER; its token (or activation code) is the last line."""
+    with _runtime(ctx) as runtime, runtime.transaction() as session:
+        principal = accounts.get_principal(session, user)
+        issue = logins.issue_activation_code if activation_code else logins.issue_access_client
+        issued = issue(session, principal, label=label)
+    what = "activation code" if activation_code else "Access-Client-Token"
+    errors.print(f"{what} for {escape(user)} (shown once, store it now):")
+    print(issued.token)
+
+
+@temp_images_app.command("attach")
+def temp_images_attach(
+    ctx: typer.Context,
+    image: Annotated[str, typer.Argument(help="Id or key of the temporary image.")],
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Login name: add to their profile.")
+    ] = None,
+    ad: Annotated[str | None, typer.Option("--ad", help="Advertisement id.")] = None,
+    contact_info: Annotated[
+        str | None, typer.Option("--contact-info", help="Contact info id (replaces its image).")
+    ] = None,
+) -> None:
+    """Attach a temporary image to a profile, an advertisement or a contact info."""
+    destination = temp_images.Destination(
+        profile_of=profile, advertisement=ad, contact_info=contact_info
+    )
+    with _runtime(ctx) as runtime:
+        attached = temp_images.attach(runtime, image, destination)
+    console.print(f"attached image {attached.id}; it no longer expires")

@@ -1,0 +1,102 @@
+"""Who is calling (spec §2): HTTP Basic, ``Session-Token`` and ``Access-Client-Token``, on every
+operation, alone or together.
+
+The generated client always sends Basic on secured operations, as ``Basic Og==`` (empty
+credentials) when it has none, next to its tokens: empty Basic counts as absent. Every
+credential that is present must be valid, and all must name the same user; none is a guest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+from starlette.datastructures import Headers
+
+from darkroom.api.common.auth import parse_basic
+from darkroom.core import accounts, directory, logins
+from darkroom.core.access import GUEST, Actor
+from darkroom.core.accounts import CredentialKind
+from darkroom.core.directory import PrincipalType
+from darkroom.core.errors import Unauthorized
+from darkroom.core.models import Credential, Principal
+
+SESSION_HEADER = "Session-Token"
+ACCESS_CLIENT_HEADER = "Access-Client-Token"
+PRINCIPAL_TYPE_HEADER = "Principal-Type"
+
+# Spellings of the Principal-Type header (Cyclos internal names of principal types).
+PRINCIPAL_TYPES = {
+    "username": PrincipalType.LOGIN_NAME,
+    "login": PrincipalType.LOGIN_NAME,
+    "loginname": PrincipalType.LOGIN_NAME,
+    "user": PrincipalType.LOGIN_NAME,
+    "email": PrincipalType.EMAIL,
+    "e-mail": PrincipalType.EMAIL,
+}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user (or a guest) and how they proved it."""
+
+    actor: Actor
+    principal: Principal | None = None
+    principal_text: str | None = None  # what Basic named the user by
+    principal_type: PrincipalType = PrincipalType.LOGIN_NAME
+    session_token: str | None = None
+    access_client: Credential | None = None
+
+    def require_user(self) -> Principal:
+        """The caller's user; a guest gets 401 ``missingAuthorization``."""
+        if self.principal is None:
+            raise Unauthorized("this operation needs a logged-in user")
+        return self.principal
+
+
+def identify(session: Session, headers: Headers) -> Caller:
+    """The caller behind the request's credentials; 401 with the failing scheme's code."""
+    basic = parse_basic(headers.get("authorization"))
+    principal_type = _principal_type(headers.get(PRINCIPAL_TYPE_HEADER)) if basic else None
+    session_token = headers.get(SESSION_HEADER, "").strip() or None
+    client_token = headers.get(ACCESS_CLIENT_HEADER, "").strip() or None
+    found: list[Principal] = []
+    if basic is not None:
+        found.append(directory.authenticate(session, *basic, principal_type))
+    if session_token is not None:
+        found.append(_by_token(session, session_token, CredentialKind.SESSION, "loggedOut"))
+    access_client = None
+    if client_token is not None:
+        found.append(
+            _by_token(session, client_token, CredentialKind.ACCESS_CLIENT, "invalidAccessClient")
+        )
+        access_client = logins.credential(session, client_token, CredentialKind.ACCESS_CLIENT)
+    if not found:
+        return Caller(actor=GUEST)
+    if any(principal.id != found[0].id for principal in found):
+        raise Unauthorized("the credentials name different users", reason="login")
+    principal = found[0]
+    return Caller(
+        actor=accounts.actor_of(principal),
+        principal=principal,
+        principal_text=basic[0] if basic else None,
+        principal_type=principal_type or PrincipalType.LOGIN_NAME,
+        session_token=session_token,
+        access_client=access_client,
+    )
+
+
+def _by_token(session: Session, token: str, kind: CredentialKind, code: str) -> Principal:
+    try:
+        return accounts.authenticate_token(session, token, kind)
+    except Unauthorized:
+        raise Unauthorized(f"invalid {kind.value} token", reason=code) from None
+
+
+def _principal_type(text: str | None) -> PrincipalType | None:
+    if text is None or not text.strip():
+        return None
+    found = PRINCIPAL_TYPES.get(text.strip().lower())
+    if found is None:
+        raise Unauthorized(f"unknown principal type {text.strip()[:40]!r}", reason="login")
+    return found

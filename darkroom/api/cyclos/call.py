@@ -1,0 +1,54 @@
+"""One request as the operations see it: decoded path values, query, headers, the uploaded file.
+
+Operations are plain functions ``(Call) -> Response`` run in a worker thread (they use the
+database, the blob store and libvips, which all block).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+from starlette.datastructures import Headers, UploadFile
+
+from darkroom.api.cyclos.errors import MAX_UPLOAD_BYTES, missing_parameter
+from darkroom.api.cyclos.params import Query
+from darkroom.core.errors import Invalid, TooLarge
+from darkroom.core.runtime import Runtime
+
+MAX_NAME = 255  # the width of images.name
+
+
+@dataclass(frozen=True)
+class Call:
+    rt: Runtime
+    path: dict[str, str]
+    query: Query
+    headers: Headers
+    client_address: str
+    base_url: str
+    upload: UploadFile | None = None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return min(MAX_UPLOAD_BYTES, self.rt.settings.max_upload_bytes)
+
+    def image_file(self) -> UploadFile:
+        """The multipart part ``image``, refused over the size limit before it is read."""
+        if self.upload is None:
+            raise missing_parameter("image")
+        limit = self.max_upload_bytes
+        if self.upload.size is not None and self.upload.size > limit:
+            raise TooLarge(f"the file is larger than {limit} bytes", limit=limit, field="file")
+        return self.upload
+
+    def image_name(self) -> str:
+        """The ``name`` query value, else the uploaded file's base name (spec §4.1)."""
+        given = self.query.one("name")
+        if given is not None:
+            if len(given) > MAX_NAME:
+                raise Invalid(f"name is longer than {MAX_NAME} characters", field="name")
+            return given
+        filename = self.upload.filename if self.upload is not None else None
+        # Browsers on Windows have sent full paths as the file name.
+        return PureWindowsPath(PurePosixPath(filename or "").name).name[:MAX_NAME]

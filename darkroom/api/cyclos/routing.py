@@ -1,0 +1,168 @@
+"""Routing on the raw path (spec §1, §3.2).
+
+Path values may hold an escaped ``/`` (``prod1%40user%201%2Fx``), so the path is split on the
+``/`` the client actually sent and each segment is decoded afterwards. Routes are tried in
+order; the literal ones come first, and the ``/{user}/images...`` catch-all only applies when
+the first segment is not a literal prefix of the Cyclos API (``/images/images`` is an image).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from darkroom.api.common.urls import base_url
+from darkroom.api.cyclos import (
+    ad_images,
+    contact_images,
+    logins,
+    single_images,
+    temp,
+    user_images,
+)
+from darkroom.api.cyclos.call import Call
+from darkroom.api.cyclos.params import Query
+from darkroom.core.errors import Invalid, NotFound
+
+PREFIX = "/api"
+
+Operation = Callable[[Call], Response]
+
+# First segments that are Cyclos resources, never a user (§3.2); "self" is a user.
+LITERAL_PREFIXES = frozenset(
+    {
+        "accounts",
+        "agreements",
+        "auth",
+        "captcha",
+        "clients",
+        "contact-infos",
+        "contactInfos",
+        "contacts",
+        "documents",
+        "files",
+        "images",
+        "localization",
+        "marketplace",
+        "messages",
+        "notifications",
+        "operations",
+        "passwords",
+        "payments",
+        "records",
+        "sessions",
+        "transactions",
+        "transfers",
+        "users",
+        "vouchers",
+    }
+)
+
+# Multipart limits: the client sends one file part; anything far beyond that is not it.
+MAX_FORM_FILES = 4
+MAX_FORM_FIELDS = 16
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: tuple[str, ...]  # literal segments, or "{name}" to capture one
+    operation: Operation
+    upload: bool = False
+
+    def match(self, method: str, segments: Sequence[str]) -> dict[str, str] | None:
+        if method != self.method or len(segments) != len(self.pattern):
+            return None
+        captured: dict[str, str] = {}
+        for part, segment in zip(self.pattern, segments, strict=True):
+            if part.startswith("{"):
+                captured[part[1:-1]] = segment
+            elif part != segment:
+                return None
+        if self.pattern[0] == "{user}" and segments[0] in LITERAL_PREFIXES:
+            return None
+        return captured
+
+
+def _routes() -> list[Route]:
+    get, post, put, delete = "GET", "POST", "PUT", "DELETE"
+    return [
+        Route(get, ("auth",), logins.current),
+        Route(post, ("auth", "session"), logins.login),
+        Route(delete, ("auth", "session"), logins.logout),
+        Route(delete, ("auth", "access-client"), logins.disconnect),
+        Route(post, ("clients", "activate"), logins.activate),
+        Route(get, ("images", "temp"), temp.list_images),
+        Route(post, ("images", "temp"), temp.upload, upload=True),
+        Route(get, ("images", "content", "{idOrKey}"), single_images.content),
+        Route(get, ("images", "{idOrKey}", "content"), single_images.content),
+        Route(get, ("images", "{kind}", "{file}"), single_images.content_by_kind),
+        Route(get, ("images", "{idOrKey}"), single_images.view),
+        Route(delete, ("images", "{idOrKey}"), single_images.delete),
+        Route(get, ("marketplace", "{ad}", "images"), ad_images.list_images),
+        Route(post, ("marketplace", "{ad}", "images"), ad_images.upload, upload=True),
+        Route(get, ("marketplace", "{ad}", "images", "list-data"), ad_images.list_data),
+        Route(put, ("marketplace", "{ad}", "images", "order"), ad_images.reorder),
+        Route(post, ("contact-infos", "{id}", "image"), contact_images.upload, upload=True),
+        Route(post, ("contactInfos", "{id}", "image"), contact_images.upload, upload=True),
+        Route(get, ("{user}", "images"), user_images.list_images),
+        Route(post, ("{user}", "images"), user_images.upload, upload=True),
+        Route(get, ("{user}", "images", "list-data"), user_images.list_data),
+        Route(put, ("{user}", "images", "order"), user_images.reorder),
+    ]
+
+
+ROUTES = _routes()
+
+
+def segments(raw_path: str) -> list[str]:
+    """``/api/a%2Fb/images`` → ``["a/b", "images"]``: split as sent, then decode each part."""
+    rest = raw_path[len(PREFIX) :].removeprefix("/")
+    parts = rest.split("/")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()  # one trailing slash is tolerated
+    return [unquote(part, errors="replace") for part in parts]
+
+
+def resolve(method: str, parts: Sequence[str]) -> tuple[Route, dict[str, str]]:
+    for route in ROUTES:
+        captured = route.match(method, parts)
+        if captured is not None:
+            return route, captured
+    raise NotFound("operation", f"{method} {PREFIX}/{'/'.join(parts)}")
+
+
+async def dispatch(request: Request) -> Response:
+    """The one endpoint under ``/api``: route, read the upload if any, run the operation."""
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    route, captured = resolve(request.method, segments(raw.decode("latin-1")))
+    form = await _form(request) if route.upload else None
+    try:
+        upload = form.get("image") if form is not None else None
+        call = Call(
+            rt=request.app.state.runtime,
+            path=captured,
+            query=Query(request.scope.get("query_string", b"")),
+            headers=request.headers,
+            client_address=request.client.host if request.client else "unknown",
+            base_url=base_url(request, request.app.state.runtime),
+            upload=upload if isinstance(upload, UploadFile) else None,
+        )
+        return await run_in_threadpool(route.operation, call)
+    finally:
+        if form is not None:
+            await form.close()
+
+
+async def _form(request: Request) -> FormData:
+    try:
+        return await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    except HTTPException as error:  # malformed multipart, too many parts
+        raise Invalid(f"unreadable multipart body: {error.detail}") from None

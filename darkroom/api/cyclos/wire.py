@@ -1,0 +1,187 @@
+"""Cyclos JSON shapes (spec §5): Image, ImageView, ImagesListData, Auth, and the 201 upload body.
+
+Full upstream objects are sent (the generated client drops the allOf parents, other clients do
+not); ``fields`` selection is applied to whatever is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from darkroom.api.cyclos.auth import Caller
+from darkroom.core import renditions
+from darkroom.core.access import Role
+from darkroom.core.albums import AlbumKind
+from darkroom.core.directory import PrincipalType
+from darkroom.core.filters import FieldSelector, apply_fields
+from darkroom.core.models import Image, Principal
+from darkroom.core.runtime import Runtime
+from darkroom.media import ImageFormat
+
+# C3: content is served in the 4.11 content types only.
+SERVED_FORMATS = frozenset({ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.GIF})
+# C3: formats accepted on upload.
+ACCEPTED_FORMATS = frozenset({*SERVED_FORMATS, ImageFormat.WEBP})
+
+IMAGE_KINDS = {
+    AlbumKind.CYCLOS_PROFILE: "profile",
+    AlbumKind.CYCLOS_CUSTOM: "userCustom",
+    AlbumKind.CYCLOS_AD: "marketplace",
+    AlbumKind.CYCLOS_CONTACT_INFO: "contactInfo",
+    AlbumKind.CYCLOS_TEMP: "temp",
+}
+
+# Every ImageKind value (spec §5.5): what op 5 accepts in its {kind} segment.
+ALL_IMAGE_KINDS = frozenset(
+    {
+        "contactInfo",
+        "customFieldValue",
+        "marketplace",
+        "marketplaceCategory",
+        "profile",
+        "systemCustom",
+        "temp",
+        "userCustom",
+        "voucherType",
+    }
+)
+
+ROLES = {Role.ADMIN: "administrator", Role.MANAGER: "broker", Role.MEMBER: "member"}
+
+PRINCIPAL_TYPES = {
+    PrincipalType.LOGIN_NAME: ("username", "Login name"),
+    PrincipalType.EMAIL: ("email", "E-mail"),
+}
+
+# darkroom has one configuration, one language and one kind of access client; Cyclos clients
+# expect references to them.
+CONFIGURATION = {"id": "1", "version": 0}
+LANGUAGE = {"id": "1", "version": 0}
+PASSWORD_TYPE = {"id": "1", "name": "Login password", "internalName": "login"}
+ACCESS_CLIENT_TYPE = {"id": "1", "name": "darkroom access client", "internalName": "darkroom"}
+AVAILABILITY = "optional"
+
+
+def json(body: Any, fields: FieldSelector | None = None, status_code: int = 200) -> Response:
+    return JSONResponse(apply_fields(body, fields) if fields else body, status_code=status_code)
+
+
+def created(image: Image, base_url: str) -> Response:
+    """201, the bare id as text (spec §4.7) and the content URL in ``Location``."""
+    return Response(
+        str(image.id),
+        status_code=201,
+        media_type="text/plain",
+        headers={"Location": content_url(image, base_url)},
+    )
+
+
+def content_url(image: Image, base_url: str) -> str:
+    return f"{base_url}/api/images/content/{image.key}"
+
+
+def kind_of(found: Image) -> str:
+    return IMAGE_KINDS[AlbumKind(found.album.kind)]
+
+
+def image(rt: Runtime, found: Image, base_url: str) -> dict[str, Any]:
+    served = renditions.served_format(rt, found.blob, SERVED_FORMATS)
+    return {
+        "id": str(found.id),
+        "name": found.name,
+        "contentType": served.mime_type,
+        "length": found.blob.byte_size,
+        "url": content_url(found, base_url),
+        "width": found.width,
+        "height": found.height,
+    }
+
+
+def image_view(rt: Runtime, found: Image, base_url: str) -> dict[str, Any]:
+    return {
+        **image(rt, found, base_url),
+        "kind": kind_of(found),
+        "convertedToJpeg": False,  # darkroom keeps every accepted original as uploaded
+    }
+
+
+def images(rt: Runtime, found: Sequence[Image], base_url: str) -> list[dict[str, Any]]:
+    return [image(rt, each, base_url) for each in found]
+
+
+def list_data(
+    rt: Runtime,
+    found: Sequence[Image],
+    base_url: str,
+    *,
+    can_manage: bool,
+    max_images: int | None,
+) -> dict[str, Any]:
+    room = max_images is None or len(found) < max_images
+    return {
+        "canManage": can_manage,
+        "canEdit": can_manage,  # the 4.16 name of the same flag
+        "canCreate": can_manage and room,
+        "maxImages": max_images,
+        "availability": AVAILABILITY,
+        "images": images(rt, found, base_url),
+    }
+
+
+def auth(
+    rt: Runtime,
+    caller: Caller,
+    base_url: str,
+    *,
+    portrait: Image | None = None,
+    session_token: str | None = None,
+) -> dict[str, Any]:
+    """The Auth object: who the caller is, what they may do, and a new session's token."""
+    principal = caller.principal
+    role = caller.actor.role
+    body: dict[str, Any] = {
+        "language": LANGUAGE,
+        "global": role is Role.ADMIN,
+        "systemAdministrator": role is Role.ADMIN,
+        "aliasOperator": False,
+        "permissions": {},
+        "expiredPassword": False,
+        "pendingAgreements": False,
+        "expiredSecondaryPassword": False,
+        "pendingSecondaryPassword": False,
+        "configuration": CONFIGURATION,
+    }
+    if principal is not None:
+        body.update(_user_part(rt, caller, principal, base_url, portrait))
+    if session_token is not None:
+        body["sessionToken"] = session_token
+    if caller.access_client is not None:
+        body["accessClient"] = access_client(caller.access_client.id, caller.access_client.label)
+    return body
+
+
+def _user_part(
+    rt: Runtime, caller: Caller, principal: Principal, base_url: str, portrait: Image | None
+) -> dict[str, Any]:
+    user: dict[str, Any] = {
+        "id": str(principal.id),
+        "display": principal.display_name or principal.name,
+        "shortDisplay": principal.name,
+    }
+    if portrait is not None:
+        user["image"] = image(rt, portrait, base_url)
+    type_id, type_name = PRINCIPAL_TYPES[caller.principal_type]
+    return {
+        "user": user,
+        "role": ROLES.get(caller.actor.role, "member"),
+        "principalType": {"id": type_id, "name": type_name, "internalName": type_id},
+        "principal": caller.principal_text or principal.name,
+        "passwordType": PASSWORD_TYPE,
+    }
+
+
+def access_client(credential_id: int, label: str) -> dict[str, Any]:
+    return {"id": str(credential_id), "name": label, "internalName": None}
