@@ -38,13 +38,13 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", help="Data folder [env DARKROOM_DATA_DIR].")
+    Path | None, typer.Option("--data-dir", help="Data folder (env DARKROOM_DATA_DIR).")
 ]
 DatabaseUrl = Annotated[
-    str | None, typer.Option("--database-url", help="SQLAlchemy URL [env DARKROOM_DATABASE_URL].")
+    str | None, typer.Option("--database-url", help="SQLAlchemy URL (env DARKROOM_DATABASE_URL).")
 ]
 StorageUrl = Annotated[
-    str | None, typer.Option("--storage-url", help="Blob store URL [env DARKROOM_STORAGE_URL].")
+    str | None, typer.Option("--storage-url", help="Blob store URL (env DARKROOM_STORAGE_URL).")
 ]
 
 
@@ -136,8 +136,8 @@ def _runtime(ctx: typer.Context, settings: Settings | None = None) -> Iterator[R
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="Address [env DARKROOM_HOST].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [env DARKROOM_PORT].")] = None,
+    host: Annotated[str | None, typer.Option(help="Address (env DARKROOM_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env DARKROOM_PORT).")] = None,
 ) -> None:
     """Migrate the database, then serve HTTP."""
     import uvicorn
