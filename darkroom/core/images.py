@@ -88,7 +88,11 @@ def ingest(
 
 
 def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: NewImage) -> Image:
-    """A new image of stored ``blob`` in ``album``, in one transaction."""
+    """A new image of stored ``blob`` in ``album``, in one transaction.
+
+    Date taken and GPS position come from the file's EXIF where ``new`` does not give them.
+    """
+    new = with_photo_facts(rt, blob, new)
     with rt.transaction() as session:
         blobs.require(session, blob.sha256)
         album = _album_in(session, scope, album.id)
@@ -416,26 +420,6 @@ def reorder(session: Session, scope: Scope, album: Album, ids: Sequence[int]) ->
         image.position = position
     session.flush()
     return ordered
-
-
-def ingest_photo(
-    rt: Runtime,
-    scope: Scope,
-    album: Album,
-    source: Source,
-    new: NewImage,
-    *,
-    formats: frozenset[ImageFormat] | None = None,
-    max_bytes: int | None = None,
-) -> Image:
-    """``ingest``, with date taken and GPS position read from the file where ``new`` has none."""
-    return blobs.store_and_use(
-        rt,
-        source,
-        lambda blob: create_from_blob(rt, scope, album, blob, with_photo_facts(rt, blob, new)),
-        formats=formats,
-        max_bytes=max_bytes,
-    )
 
 
 def with_photo_facts(rt: Runtime, blob: Blob, new: NewImage) -> NewImage:

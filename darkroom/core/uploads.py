@@ -160,19 +160,15 @@ def create_image(
     new: NewImage,
     *,
     from_ancestors: bool = False,
-    read_exif: bool = False,
 ) -> Image:
     """A new image of a completed upload's bytes (see ``consume``; ``from_ancestors`` as there).
 
     The upload is used up only when the image is made: if making it fails, it can be used
-    again. With ``read_exif``, date taken and GPS position come from the file where ``new``
-    has none.
+    again.
     """
     with rt.transaction() as session:
         blob = consume(session, scope, upload_uuid, from_ancestors=from_ancestors)
     try:
-        if read_exif:
-            new = images.with_photo_facts(rt, blob, new)
         return images.create_from_blob(rt, scope, album, blob, new)
     except BaseException:
         with rt.transaction() as session:

@@ -150,16 +150,16 @@ def _ingest(
     if body.upload_uuid is not None:
         try:
             return uploads.create_image(
-                rt, scope, album, body.upload_uuid, new, from_ancestors=True, read_exif=True
+                rt, scope, album, body.upload_uuid, new, from_ancestors=True
             )
         except NotFound as error:
             if error.entity != "upload":
                 raise
             raise Invalid(f"unknown upload {body.upload_uuid}", field="upload_uuid") from None
     if body.file is not None:
-        return images.ingest_photo(rt, scope, album, body.file.file, new)
+        return images.ingest(rt, scope, album, body.file.file, new)
     assert isinstance(attrs.data, str)
-    return images.ingest_photo(rt, scope, album, io.BytesIO(bodies.decode_data(attrs.data)), new)
+    return images.ingest(rt, scope, album, io.BytesIO(bodies.decode_data(attrs.data)), new)
 
 
 def _update(
