@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -40,7 +42,50 @@ def hash_password(password: str) -> str:
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
 
 
+class _VerifiedPasswords:
+    """Recent successful checks, so clients that send Basic credentials on every request (Moov,
+    Cyclos) pay for scrypt once, not per request. Only successes are kept, under an HMAC with a
+    per-process key (no password stays in memory); a changed stored hash never matches.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._key = secrets.token_bytes(32)
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _tag(self, password: str, stored: str) -> bytes:
+        return hmac.digest(self._key, f"{stored}\0{password}".encode(), "sha256")
+
+    def __contains__(self, pair: tuple[str, str]) -> bool:
+        tag = self._tag(*pair)
+        with self._lock:
+            if tag in self._seen:
+                self._seen.move_to_end(tag)
+                return True
+        return False
+
+    def add(self, pair: tuple[str, str]) -> None:
+        tag = self._tag(*pair)
+        with self._lock:
+            self._seen[tag] = None
+            if len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+
+
+_verified = _VerifiedPasswords(size=1024)
+
+
 def verify_password(password: str, stored: str) -> bool:
+    if (password, stored) in _verified:
+        return True
+    if _scrypt_matches(password, stored):
+        _verified.add((password, stored))
+        return True
+    return False
+
+
+def _scrypt_matches(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":

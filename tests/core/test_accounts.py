@@ -263,3 +263,35 @@ def test_ensure_admin_again_with_new_password_replaces_password_and_role(
             )
         ).all()
     assert len(passwords) == 1
+
+
+def test_verify_password_second_success_skips_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    stored = accounts.hash_password("right")
+    assert accounts.verify_password("right", stored)
+    monkeypatch.setattr(accounts.hashlib, "scrypt", _fail_if_called)
+    assert accounts.verify_password("right", stored)
+
+
+def test_verify_password_failures_are_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    stored = accounts.hash_password("right")
+    assert not accounts.verify_password("wrong", stored)
+    calls: list[str] = []
+    real = accounts.hashlib.scrypt
+
+    def counting(*args: object, **kwargs: object) -> bytes:
+        calls.append("scrypt")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(accounts.hashlib, "scrypt", counting)
+    assert not accounts.verify_password("wrong", stored)
+    assert calls == ["scrypt"]
+
+
+def test_verify_password_after_password_change_checks_new_hash() -> None:
+    old, new = accounts.hash_password("first"), accounts.hash_password("second")
+    assert accounts.verify_password("first", old)
+    assert not accounts.verify_password("first", new)
+
+
+def _fail_if_called(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("scrypt ran for a password verified moments ago")
