@@ -241,7 +241,8 @@ def collect_garbage(ctx: typer.Context) -> None:
         return
     console.print(
         f"removed {report.temp_images} expired temp images, {report.uploads} uploads, "
-        f"{report.trash} trashed images, {report.blobs} blobs, {report.stray_keys} stray keys"
+        f"{report.trash} trashed images, {report.blobs} blobs, {report.stray_keys} stray keys, "
+        f"{report.segments} upload segments"
     )
 
 

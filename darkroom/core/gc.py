@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from darkroom.core import blobs
+from darkroom.core import blobs, uploads
 from darkroom.core.clock import utcnow
 from darkroom.core.models import Blob, Image, JobLock, Upload
 from darkroom.core.runtime import Runtime
@@ -35,6 +35,7 @@ class GcReport:
     trash: int = 0
     blobs: int = 0
     stray_keys: int = 0
+    segments: int = 0
 
 
 def collect(
@@ -55,6 +56,7 @@ def collect(
             report.uploads = len(deleted.all())
         report.blobs = _release_unreferenced(rt, now - blob_grace)
         report.stray_keys = _delete_stray_keys(rt)
+        report.segments = uploads.sweep_segments(rt)
         return report
     finally:
         _release_lock(rt, "gc", holder)

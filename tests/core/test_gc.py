@@ -299,3 +299,27 @@ def test_collect_outliving_its_lock_does_not_release_the_next_holders_lock(
         hooked.close()
     with runtime.transaction() as session:
         assert session.get_one(JobLock, "gc").holder == "next"
+
+
+def test_collect_removes_parts_of_expired_segmented_uploads(runtime: Runtime, scope: Scope) -> None:
+    import hashlib
+
+    part = b"segment bytes"
+    declared = [{"size": len(part), "sha256": hashlib.sha256(part).hexdigest()}]
+
+    def announce() -> str:
+        with runtime.transaction() as session:
+            upload = uploads.create(
+                session, scope, ttl=timedelta(hours=1), extras={uploads.SEGMENTS: declared}
+            )
+            return upload.uuid
+
+    expired, live = announce(), announce()
+    for upload_uuid in (expired, live):
+        uploads.receive_segment(runtime, upload_uuid, 0, io.BytesIO(part))
+    with runtime.transaction() as session:
+        session.execute(update(Upload).where(Upload.uuid == expired).values(expires_at=utcnow()))
+    report = gc.collect(runtime)
+    assert report.segments == 1
+    assert not runtime.store.exists(uploads.segment_key(expired, 0))
+    assert runtime.store.exists(uploads.segment_key(live, 0))

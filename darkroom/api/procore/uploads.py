@@ -202,7 +202,6 @@ def _announce(
 ) -> dict[str, Any]:
     extras: dict[str, Any]
     if announced.segments:
-        uploads.sweep_segments(rt)  # parts of abandoned uploads go while new ones arrive
         extras = {uploads.SEGMENTS: announced.segments, SEGMENT_TOKEN: secrets.token_urlsafe(32)}
     else:
         extras = {POLICY: _policy_fields(announced)}
