@@ -8,7 +8,6 @@ comes back unchanged; a segmented upload's part URLs carry a per-upload secret i
 from __future__ import annotations
 
 import hmac
-import io
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from darkroom.api.common.bodies import spooled_body
 from darkroom.api.common.deps import get_runtime
 from darkroom.api.procore import bodies
 from darkroom.api.procore.errors import BadRequest
@@ -51,10 +51,8 @@ async def receive_segment(request: Request, upload_uuid: str, index: str) -> Res
     number = _segment_index(index)
     token = request.query_params.get("token", "")
     await run_in_threadpool(_check_segment_token, rt, upload_uuid, token)
-    data = await request.body()  # at most the body cap; a part is checked against its size
-    etag = await run_in_threadpool(
-        uploads.receive_segment, rt, upload_uuid, number, io.BytesIO(data)
-    )
+    async with spooled_body(request, rt.spool_dir) as part:
+        etag = await run_in_threadpool(uploads.receive_segment, rt, upload_uuid, number, part)
     return Response(status_code=200, headers={"ETag": f'"{etag}"'})
 
 
