@@ -3,7 +3,7 @@
 A blob store maps keys to immutable-looking byte strings. Keys are relative, ``/``-separated
 strings such as ``blobs/ab/cd/<sha256>`` or ``variants/<sha256>/<spec>.jpg``; every backend
 accepts exactly the keys :func:`check_key` accepts, so code tested against
-:class:`~darkroom.storage.memory.MemoryStore` behaves the same on disk (and later on S3).
+:class:`~darkroom.storage.memory.MemoryStore` behaves the same on disk and on S3.
 
 Errors (from :mod:`darkroom.core.errors`):
 
@@ -11,12 +11,17 @@ Errors (from :mod:`darkroom.core.errors`):
 - ``Invalid``: a key or prefix breaking the rules below, or a negative range start.
 - ``Conflict``: a key that would be both a blob and a folder (``a`` and ``a/b``); a
   directory tree cannot hold both, so no backend accepts both.
+
+And from the backend itself, when it fails for reasons that are no caller's fault (a full
+disk, an unreachable or refusing S3 endpoint, a missing bucket): ``OSError``, of which
+:class:`StorageError` is the kind remote backends raise.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -36,6 +41,18 @@ _PREFIX_TAIL = re.compile(r"[A-Za-z0-9._-]*")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
 
+class StorageError(OSError):
+    """A remote backend failed: unreachable, refusing access, misconfigured or broken.
+
+    ``code`` is the backend's own error code when it gave one (S3's ``NoSuchBucket``,
+    ``AccessDenied``, ...). Messages name no credentials.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class Readable(Protocol):
     """What ``put`` needs from a stream: any binary file object, or a wrapper with ``read``."""
 
@@ -44,7 +61,7 @@ class Readable(Protocol):
 
 @runtime_checkable
 class BlobStore(Protocol):
-    """Keyed byte storage: a local directory, memory, or (later) an S3-compatible bucket.
+    """Keyed byte storage: a local directory, memory, or an S3-compatible bucket.
 
     Every method validates its key first (``Invalid``). Absent keys raise ``NotFound`` from the
     read methods; ``exists`` and ``delete`` never do.
@@ -131,20 +148,24 @@ def check_range(start: int, end: int | None) -> None:
         raise Invalid(f"range start must be 0 or more, not {start}", field="start")
 
 
-def open_store(url: str) -> BlobStore:
+def open_store(url: str, *, environ: Mapping[str, str] | None = None) -> BlobStore:
     """Build the store a storage URL names (``DARKROOM_STORAGE_URL``).
 
     - ``file:///abs/path`` or ``file://relative/path``: :class:`LocalStore` rooted there
       (created if missing). The path is taken literally, without percent-decoding.
     - ``memory://``: a fresh, empty :class:`MemoryStore`.
+    - ``s3://bucket`` or ``s3://bucket/prefix``: :class:`S3Store` on that bucket, keys under
+      the prefix; the endpoint (``DARKROOM_S3_ENDPOINT_URL``), credentials and region come from
+      ``environ`` (default ``os.environ``), as :mod:`darkroom.storage.s3` describes. The bucket
+      must exist.
 
-    Any other scheme raises ``ValueError`` naming only the scheme (URLs may carry secrets).
-    New backends (S3) plug in here.
+    Any problem raises ``ValueError`` that never repeats the URL (URLs may carry secrets) nor
+    a credential: an unknown scheme is named alone, an S3 bucket at most.
     """
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep or not _SCHEME.fullmatch(scheme):
-        raise ValueError("malformed storage URL; expected file:// or memory://")
+        raise ValueError("malformed storage URL; expected file://, memory:// or s3://")
     if scheme == "file":
         if not rest:
             raise ValueError("file:// storage URL needs a path")
@@ -157,4 +178,10 @@ def open_store(url: str) -> BlobStore:
         from darkroom.storage.memory import MemoryStore
 
         return MemoryStore()
-    raise ValueError(f"unsupported storage URL scheme {scheme!r}; expected file:// or memory://")
+    if scheme == "s3":
+        from darkroom.storage.s3 import from_url
+
+        return from_url(rest, os.environ if environ is None else environ)
+    raise ValueError(
+        f"unsupported storage URL scheme {scheme!r}; expected file://, memory:// or s3://"
+    )

@@ -8,6 +8,14 @@ import pytest
 
 from darkroom.storage import BlobStore
 from tests.unit.storage._backends import BACKENDS
+from tests.unit.storage._s3 import EMULATOR, Emulator
+
+
+@pytest.fixture(scope="session", autouse=True)
+def s3_emulator(request: pytest.FixtureRequest) -> Emulator:
+    """The session's S3 emulator, started on first use and stopped when pytest finishes."""
+    request.config.add_cleanup(EMULATOR.stop)
+    return EMULATOR
 
 
 @pytest.fixture(params=sorted(BACKENDS))

@@ -41,7 +41,7 @@ def test_open_store_memory_url_returns_fresh_memory_store() -> None:
     assert list(second.keys()) == []
 
 
-@pytest.mark.parametrize("url", ["s3://key:secret@bucket/prefix", "S3://bucket", "http://x/y"])
+@pytest.mark.parametrize("url", ["gs://key:secret@bucket/prefix", "HTTP://bucket", "http://x/y"])
 def test_open_store_unknown_scheme_raises_value_error_naming_scheme_only(url: str) -> None:
     with pytest.raises(ValueError, match="scheme") as caught:
         open_store(url)
