@@ -169,7 +169,7 @@ def _image_batches(
                 }
             )
             tags += [
-                {"image_id": n, "trade_id": t}
+                {"image_id": n, "trade_id": t, "space_id": space_id}
                 for t in rng.sample(range(1, TRADES + 1), rng.choice((0, 1, 1, 2)))
             ]
         yield rows, tags

@@ -19,7 +19,7 @@ from darkroom.core.access import Scope
 from darkroom.core.blobs import Source
 from darkroom.core.clock import utcnow
 from darkroom.core.errors import Duplicate, Invalid, LimitExceeded, NotFound
-from darkroom.core.models import Album, Blob, Image, Location, Trade
+from darkroom.core.models import Album, Blob, Image, ImageTrade, Location, Space, Trade
 from darkroom.core.runtime import Runtime
 from darkroom.core.unset import UNSET, Unset
 from darkroom.media import ImageFormat
@@ -123,7 +123,7 @@ def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: N
             expires_at=new.expires_at,
             extras=dict(new.extras),
         )
-        image.trades = _checked_trades(session, scope, new.trade_ids)
+        _set_trades(image, _checked_trades(session, scope, new.trade_ids))
         _insert_unique(session, image)
     for sha in replaced:
         blobs.release(rt, sha)
@@ -194,6 +194,25 @@ def _checked_trades(session: Session, scope: Scope, trade_ids: Sequence[int]) ->
     if missing:
         raise Invalid(f"unknown trade ids {missing}", field="trade_ids")
     return found
+
+
+def _set_trades(image: Image, trades: list[Trade]) -> None:
+    """Tag ``image`` with exactly ``trades``; each tag row carries the image's space."""
+    wanted = {trade.id for trade in trades}
+    kept = [tag for tag in image.trade_tags if tag.trade_id in wanted]
+    added = wanted - {tag.trade_id for tag in kept}
+    image.trade_tags = kept + [
+        ImageTrade(trade_id=trade_id, space_id=image.space_id) for trade_id in sorted(added)
+    ]
+    image.trades = trades  # the read-only view, kept in step without reloading it
+
+
+def rehome(image: Image, space: Space) -> None:
+    """Give ``image`` to another space (system work, e.g. attaching a guest's temp image); its
+    trade tags carry the space for the list index, so they follow."""
+    image.space_id = space.id
+    for tag in image.trade_tags:
+        tag.space_id = space.id
 
 
 def visible(scope: Scope, image: Image) -> bool:
@@ -270,7 +289,7 @@ def update(session: Session, scope: Scope, image: Image, changes: ImageChanges) 
             image.position = position
             image.dedupe_sha256 = image.blob_sha256 if album.dedupe else None
     if not isinstance(changes.trade_ids, Unset):
-        image.trades = _checked_trades(session, scope, changes.trade_ids)
+        _set_trades(image, _checked_trades(session, scope, changes.trade_ids))
     image.updated_at = utcnow()
     session.flush()
     return image

@@ -200,8 +200,17 @@ class Trade(Base):
 
 
 class ImageTrade(Base):
+    """An image tagged with a trade. Written only by ``core.images`` (``Image.trade_tags``).
+
+    ``space_id`` repeats the image's space (a copy for the index, not a reference of its own): a
+    company's trades tag images of all its projects, and the trade filter reads one project's
+    tags of a trade straight from ``ix_image_trades_trade_space_image``.
+    """
+
     __tablename__ = "image_trades"
-    __table_args__ = (Index("ix_image_trades_trade_image", "trade_id", "image_id"),)
+    __table_args__ = (
+        Index("ix_image_trades_trade_space_image", "trade_id", "space_id", "image_id"),
+    )
 
     image_id: Mapped[int] = mapped_column(
         ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
@@ -209,6 +218,13 @@ class ImageTrade(Base):
     trade_id: Mapped[int] = mapped_column(
         ForeignKey("trades.id", ondelete="CASCADE"), primary_key=True
     )
+    space_id: Mapped[int]
+
+
+# What the image list checks of every candidate: the visibility rule and starred. Its indexes carry
+# these (and space_id, created_at and id), so counting the matches reads index entries alone,
+# never the table rows.
+_LISTED = ("deleted_at", "expires_at", "private", "uploader_id", "starred")
 
 
 class Image(Base):
@@ -219,14 +235,17 @@ class Image(Base):
         # Duplicate refusal is this constraint, so concurrent identical uploads cannot race past it.
         UniqueConstraint("album_id", "dedupe_sha256", name="uq_images_album_dedupe"),
         Index("ix_images_album_position", "album_id", "position"),
-        Index("ix_images_space_created", "space_id", "created_at", "id"),
+        # The list's access paths: a project newest first; a project's images by id (those its
+        # trade tags name); a location's images newest first (core.query says how each is used).
+        Index("ix_images_space_created", "space_id", "created_at", "id", *_LISTED),
+        Index("ix_images_space_id", "space_id", "id", *_LISTED),
+        Index("ix_images_location", "location_id", "created_at", "id", *_LISTED, "space_id"),
         Index("ix_images_space_updated", "space_id", "updated_at"),
         Index("ix_images_space_taken", "space_id", "taken_at"),
         Index("ix_images_space_log_date", "space_id", "log_date"),
         Index("ix_images_space_deleted", "space_id", "deleted_at"),
         Index("ix_images_space_private", "space_id", "private"),
         Index("ix_images_space_starred", "space_id", "starred"),
-        Index("ix_images_location", "location_id"),
         Index("ix_images_blob", "blob_sha256"),
         Index("ix_images_expires", "expires_at"),
         Index("ix_images_guest", "guest_key"),
@@ -267,7 +286,14 @@ class Image(Base):
 
     blob: Mapped[Blob] = relationship(lazy="joined")
     album: Mapped[Album] = relationship(lazy="joined")
-    trades: Mapped[list[Trade]] = relationship(secondary="image_trades", lazy="selectin")
+    # Read through ``trades``; written only through ``trade_tags`` (``core.images``), whose rows
+    # carry the image's space.
+    trades: Mapped[list[Trade]] = relationship(
+        secondary="image_trades", lazy="selectin", viewonly=True
+    )
+    trade_tags: Mapped[list[ImageTrade]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Variant(Base):

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Integer, Select, and_, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from darkroom.core.access import Scope
 from darkroom.core.clock import utcnow
@@ -69,12 +72,30 @@ def list_images(session: Session, scope: Scope, query: ImageQuery) -> ImagePage:
         raise Invalid("offset and limit must not be negative", field="page")
     filtered = _filtered(session, scope, query)
     total = session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-    ordered = filtered.order_by(*_order(query.sort)).offset(query.offset).limit(query.limit)
+    # The page's ids first, then their rows: the ids come from index entries where the filters
+    # allow, and only the page's images are read in full and joined to their blob and album
+    # (sorting a 10,000-image location subtree as joined rows took 25 ms at 1,000,000 images).
+    page = (
+        filtered.with_only_columns(Image.id)
+        .order_by(*_order(query.sort))
+        .offset(query.offset)
+        .limit(query.limit)
+        .correlate(None)
+    )
+    ordered = select(Image).where(Image.id.in_(page)).order_by(*_order(query.sort))
     return ImagePage(items=list(session.scalars(ordered).unique()), total=total)
 
 
 def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image]:
-    stmt = select(Image).where(Image.space_id == scope.space_id)
+    in_space = Image.space_id == scope.space_id
+    if query.location_ids:
+        # SQLite plans without statistics (darkroom never runs ANALYZE) and takes `space_id = ?`
+        # for as selective as `location_id IN (...)`, so it would read the whole project through
+        # a space_id index for a small subtree. Written `+space_id` there, the scope test still
+        # holds but leaves the plan to ix_images_location, whose entries also hold the sort and
+        # visibility columns: count and page read the subtree's index entries only.
+        in_space = _unindexed(Image.space_id) == scope.space_id
+    stmt = select(Image).where(in_space)
     stmt = stmt.where(or_(Image.expires_at.is_(None), Image.expires_at > utcnow()))
     if query.deleted is Deleted.EXCLUDE:
         stmt = stmt.where(Image.deleted_at.is_(None))
@@ -103,11 +124,34 @@ def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image
             locations = subtree(session, scope, locations)
         stmt = stmt.where(Image.location_id.in_(locations))
     if query.trade_ids:
-        tagged = select(ImageTrade.image_id).where(ImageTrade.trade_id.in_(query.trade_ids))
+        # A company's trades tag images of all its projects; the tags carry the image's space. So
+        # SQLite counts from this project's tags, looking each image up in ix_images_space_id,
+        # and pages by walking the project newest first until `limit` tagged images turn up.
+        tagged = select(ImageTrade.image_id).where(
+            ImageTrade.trade_id.in_(query.trade_ids), ImageTrade.space_id == scope.space_id
+        )
         stmt = stmt.where(Image.id.in_(tagged))
     if query.text:
         stmt = stmt.where(_matches_text(query.text))
     return stmt
+
+
+class _unindexed(FunctionElement[int]):
+    """A column SQLite must not look up through an index: ``+column`` there (SQLite's way of
+    taking a term out of index selection), the plain column everywhere else."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_unindexed)
+def _plain_column(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_unindexed, "sqlite")
+def _unary_plus_column(element: _unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
 
 
 def _within(column: Any, span: TimeRange) -> Any:

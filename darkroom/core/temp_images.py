@@ -182,7 +182,7 @@ def attach(rt: Runtime, id_or_key: str, destination: Destination) -> Image:
         # The system acts for the album's owner; the caller (CLI, admin endpoint) decided it may.
         scope = trusted_scope(space, accounts.actor_of(personal.owner_of(session, space)))
         # images.move works inside one space: re-home the image first, in the same transaction.
-        image.space_id = space.id
+        images.rehome(image, space)
         image.guest_key = None
         session.flush()
         # move() also empties a single-slot album (a contact info) first.

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import event, select, text, update
 
 from darkroom.config import Settings
-from darkroom.core import albums, images, locations, trades
+from darkroom.core import albums, images, locations, spaces, trades
 from darkroom.core.access import Actor, Role, Scope, trusted_scope
 from darkroom.core.albums import AlbumKind
 from darkroom.core.errors import Invalid
 from darkroom.core.filters import DateRange, SortKey, TimeRange, parse_time_range
-from darkroom.core.images import NewImage
-from darkroom.core.models import Album, Image
+from darkroom.core.images import ImageChanges, NewImage
+from darkroom.core.models import Album, Image, ImageTrade
 from darkroom.core.query import Deleted, ImageQuery, list_images
 from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.spaces import SpaceKind
 from tests import images as samples
 from tests.conftest import make_actor, scope_for
 
@@ -161,6 +164,40 @@ def test_list_trade_filter_matches_any_trade(runtime: Runtime, scope: Scope, alb
     assert sorted(_ids(runtime, scope, ImageQuery(trade_ids=[t1.id, t3.id]))) == [a.id, b.id]
 
 
+def test_list_trade_filter_keeps_to_the_project_of_a_company_trade(
+    runtime: Runtime, admin: Actor
+) -> None:
+    # A company's trade tags images of all its projects; each tag row carries its image's space.
+    with runtime.transaction() as session:
+        company = spaces.ensure(session, SpaceKind.PROCORE_COMPANY, "c1")
+        east = spaces.ensure(session, SpaceKind.PROCORE_PROJECT, "p1", parent=company)
+        west = spaces.ensure(session, SpaceKind.PROCORE_PROJECT, "p2", parent=company)
+        concrete, steel = (
+            trades.create(session, trusted_scope(company, admin), name)
+            for name in ("Concrete", "Steel")
+        )
+    in_east, in_west = trusted_scope(east, admin), trusted_scope(west, admin)
+    with runtime.transaction() as session:
+        east_album = albums.ensure(session, in_east, AlbumKind.PROCORE_CATEGORY)
+        west_album = albums.ensure(session, in_west, AlbumKind.PROCORE_CATEGORY)
+    a = _add(runtime, in_east, east_album, 1, trade_ids=[concrete.id])
+    b = _add(runtime, in_west, west_album, 2, trade_ids=[concrete.id])
+    with runtime.transaction() as session:
+        images.update(
+            session,
+            in_west,
+            session.get_one(Image, b.id),
+            ImageChanges(trade_ids=[concrete.id, steel.id]),
+        )
+    with runtime.transaction() as session:
+        tags = session.execute(select(ImageTrade.image_id, ImageTrade.space_id)).all()
+        east_page = list_images(session, in_east, ImageQuery(trade_ids=[concrete.id]))
+        west_page = list_images(session, in_west, ImageQuery(trade_ids=[concrete.id, steel.id]))
+    assert sorted(tags) == [(a.id, east.id), (b.id, west.id), (b.id, west.id)]
+    assert ([i.id for i in east_page.items], east_page.total) == ([a.id], 1)
+    assert ([i.id for i in west_page.items], west_page.total) == ([b.id], 1)
+
+
 def test_list_text_query_searches_name_description_album_and_location(
     runtime: Runtime, scope: Scope, album: Album
 ) -> None:
@@ -250,3 +287,79 @@ def test_list_main_filtered_query_uses_an_index_on_sqlite(
     details = " ".join(str(row[-1]) for row in plan)
     assert "USING INDEX ix_images_space" in details, details
     assert "SCAN images" not in details.replace("USING INDEX", "")
+
+
+def _list_plans(runtime: Runtime, scope: Scope, query: ImageQuery) -> list[str]:
+    """The plan of each statement on ``images`` that ``list_images`` runs: the count, the page."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_c: object, _cur: object, statement: str, parameters: Any, *_: object) -> None:
+        if "FROM images" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(runtime.engine, "before_cursor_execute", capture)
+    try:
+        with runtime.transaction() as session:
+            list_images(session, scope, query)
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", capture)
+    plans = []
+    with runtime.engine.connect() as connection:
+        for sql, parameters in statements:
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+            plans.append(" ".join(str(row[-1]) for row in rows))
+    return plans
+
+
+@pytest.fixture
+def plan_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
+    # Plan questions, so SQLite only: PostgreSQL's plans depend on table statistics. SQLite has
+    # none either (darkroom never runs ANALYZE), so an empty database plans like a full one.
+    database = tmp_path / "plan.db"
+    shutil.copy(sqlite_template, database)
+    runtime = open_runtime(Settings(data_dir=tmp_path, database_url=f"sqlite:///{database}"))
+    yield runtime
+    runtime.close()
+
+
+def test_list_trade_filter_plan_starts_from_the_projects_tags(plan_runtime: Runtime) -> None:
+    scope = scope_for(plan_runtime, make_actor(plan_runtime, "planner", Role.MEMBER))
+    count, page = _list_plans(plan_runtime, scope, ImageQuery(trade_ids=[1, 2]))
+    tags = "SEARCH image_trades USING COVERING INDEX ix_image_trades_trade_space_image"
+    # The count visits every tagged image of the project, looking each up by id in an index.
+    assert tags in count, count
+    assert "USING COVERING INDEX ix_images_space_id (space_id=? AND id=?" in count, count
+    # The page walks the project newest first until it has a page of tagged images.
+    assert tags in page, page
+    assert "USING COVERING INDEX ix_images_space_created (space_id=?)" in page, page
+    assert "SCAN images" not in count + page
+
+
+def test_list_location_filter_plan_uses_the_location_index(plan_runtime: Runtime) -> None:
+    scope = scope_for(plan_runtime, make_actor(plan_runtime, "planner", Role.MEMBER))
+    with plan_runtime.transaction() as session:
+        building, _ = locations.find_or_create_path(session, scope, ["B1"])
+        locations.find_or_create_path(session, scope, ["B1", "F1"])
+    query = ImageQuery(
+        location_ids=[building.id], include_sublocations=True, created=TimeRange(day(1), day(9))
+    )
+    count, page = _list_plans(plan_runtime, scope, query)
+    # Both read the subtree's index entries only, never a project-wide index.
+    assert "SEARCH images USING COVERING INDEX ix_images_location (location_id=?" in count, count
+    assert "SEARCH images USING COVERING INDEX ix_images_location (location_id=?" in page, page
+    assert "ix_images_space" not in count + page
+    assert "SCAN images" not in count + page
+
+
+def test_list_created_and_starred_plan_reads_the_index_alone(plan_runtime: Runtime) -> None:
+    scope = scope_for(plan_runtime, make_actor(plan_runtime, "planner", Role.MEMBER))
+    query = ImageQuery(created=TimeRange(day(1), day(9)), starred=True)
+    count, page = _list_plans(plan_runtime, scope, query)
+    covering = (
+        "SEARCH images USING COVERING INDEX ix_images_space_created (space_id=? AND created_at>?"
+    )
+    assert covering in count, count
+    assert covering in page, page
+    # Only the page's rows are read from the table, by id.
+    assert "SEARCH images USING INTEGER PRIMARY KEY (rowid=?)" in page, page
+    assert "SCAN images" not in count + page
