@@ -27,3 +27,11 @@ def _pattern(width: int, height: int, seed: int) -> pyvips.Image:
     green = (x[1] * (5 + seed % 11) + seed * 7) % 256
     blue = ((x[0] + x[1]) * (seed % 5 + 1)) % 256
     return red.bandjoin([green, blue]).cast("uchar").copy(interpretation="srgb")
+
+
+def jpeg_with_exif(fields: dict[str, str], width: int = 64, height: int = 48) -> bytes:
+    """A JPEG whose EXIF carries ``fields`` (libvips names, e.g. ``exif-ifd2-DateTimeOriginal``)."""
+    image = _pattern(width, height, seed=len(fields)).copy()
+    for name, value in fields.items():
+        image.set_type(pyvips.GValue.gstr_type, name, value)
+    return image.jpegsave_buffer()

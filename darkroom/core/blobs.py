@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -17,7 +16,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from darkroom.core.errors import DarkroomError, TooLarge, Unsupported
+from darkroom.core.errors import TooLarge, Unsupported
 from darkroom.core.models import Blob, Image, Upload, Variant
 from darkroom.core.runtime import Runtime
 from darkroom.media import ImageFormat, ImageInfo, Rendered, make_mezzanine, probe
@@ -158,6 +157,9 @@ def _save(rt: Runtime, spooled: Spooled, info: ImageInfo, mezzanine: Rendered | 
         width=info.width,
         height=info.height,
         frames=info.frames,
+        taken_at=info.taken_at,
+        gps_lat=info.gps_lat,
+        gps_long=info.gps_long,
     )
     if mezzanine is not None:
         blob.mezzanine_key = mezzanine_key(spooled.sha256, mezzanine.format)
@@ -201,28 +203,3 @@ def release(rt: Runtime, sha256: str) -> bool:
         for key in keys:
             rt.store.delete(key)
     return True
-
-
-@dataclass(frozen=True)
-class PhotoFacts:
-    """When and where a photo was taken, as its EXIF header says (None where it says nothing)."""
-
-    taken_at: datetime | None = None
-    gps_lat: float | None = None
-    gps_long: float | None = None
-
-
-def photo_facts(rt: Runtime, blob: Blob) -> PhotoFacts:
-    """Read the stored original's header (no pixels are decoded) for its date taken and GPS."""
-    try:
-        with (
-            rt.store.open(blob_key(blob.sha256)) as handle,
-            spool(handle, directory=rt.spool_dir, max_bytes=blob.byte_size) as spooled,
-            rt.cpu_slot(),
-        ):
-            info = probe(spooled.path, rt.limits)
-    except DarkroomError:
-        # The bytes were accepted when stored; a header that no longer passes today's limits
-        # only costs the EXIF facts, not the image.
-        return PhotoFacts()
-    return PhotoFacts(taken_at=info.taken_at, gps_lat=info.gps_lat, gps_long=info.gps_long)

@@ -92,7 +92,7 @@ def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: N
 
     Date taken and GPS position come from the file's EXIF where ``new`` does not give them.
     """
-    new = with_photo_facts(rt, blob, new)
+    new = with_photo_facts(blob, new)
     with rt.transaction() as session:
         blobs.require(session, blob.sha256)
         album = _album_in(session, scope, album.id)
@@ -441,12 +441,12 @@ def reorder(session: Session, scope: Scope, album: Album, ids: Sequence[int]) ->
     return ordered
 
 
-def with_photo_facts(rt: Runtime, blob: Blob, new: NewImage) -> NewImage:
-    """``new`` with the date taken and GPS position of the stored original, where it has none."""
-    facts = blobs.photo_facts(rt, blob)
+def with_photo_facts(blob: Blob, new: NewImage) -> NewImage:
+    """``new`` with the date taken and GPS position read from the file at ingest, where it has
+    none of its own."""
     return replace(
         new,
-        taken_at=new.taken_at or facts.taken_at,
-        gps_lat=new.gps_lat if new.gps_lat is not None else facts.gps_lat,
-        gps_long=new.gps_long if new.gps_long is not None else facts.gps_long,
+        taken_at=new.taken_at or blob.taken_at,
+        gps_lat=new.gps_lat if new.gps_lat is not None else blob.gps_lat,
+        gps_long=new.gps_long if new.gps_long is not None else blob.gps_long,
     )

@@ -160,6 +160,10 @@ class Blob(Base):
     width: Mapped[int]
     height: Mapped[int]
     frames: Mapped[int] = mapped_column(Integer, default=1)
+    # When and where the photo was taken, from its EXIF header at ingest (None where it is silent).
+    taken_at: Mapped[datetime | None]
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    gps_long: Mapped[float | None] = mapped_column(Float)
     # A <= 2048 px rendition made at ingest; None when the original is small enough to be its own.
     mezzanine_key: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

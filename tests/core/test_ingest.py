@@ -221,3 +221,32 @@ def test_ingest_racing_a_purge_of_the_same_bytes_stores_them_again(
         assert session.get(Blob, second.blob_sha256) is not None
     with runtime.store.open(blob_key(second.blob_sha256)) as stored:
         assert stored.read() == data
+
+
+EXIF = {
+    "exif-ifd2-DateTimeOriginal": "2024:01:02 10:20:30",
+    "exif-ifd3-GPSLatitude": "48/1 51/1 2964/100",
+    "exif-ifd3-GPSLatitudeRef": "N",
+    "exif-ifd3-GPSLongitude": "2/1 17/1 40/1",
+    "exif-ifd3-GPSLongitudeRef": "E",
+}
+
+
+def test_ingest_records_date_taken_and_gps_from_exif(runtime: Runtime, scope: Scope) -> None:
+    from datetime import UTC, datetime
+
+    data = samples.jpeg_with_exif(EXIF)
+    image = images.ingest(runtime, scope, _album(runtime, scope), io.BytesIO(data), NewImage())
+    assert image.taken_at == datetime(2024, 1, 2, 10, 20, 30, tzinfo=UTC)
+    assert image.gps_lat == pytest.approx(48.8582, abs=1e-4)
+    assert image.gps_long == pytest.approx(2.2944, abs=1e-4)
+
+
+def test_ingest_given_date_taken_wins_over_exif(runtime: Runtime, scope: Scope) -> None:
+    from datetime import UTC, datetime
+
+    given = datetime(2020, 5, 6, 7, 8, 9, tzinfo=UTC)
+    data = samples.jpeg_with_exif(EXIF)
+    album = _album(runtime, scope)
+    image = images.ingest(runtime, scope, album, io.BytesIO(data), NewImage(taken_at=given))
+    assert image.taken_at == given

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 02:57:30.413877
+Create Date: 2026-11-25 03:16:31.189547
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ def upgrade() -> None:
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("frames", sa.Integer(), nullable=False),
+        sa.Column("taken_at", sa.DateTime(), nullable=True),
+        sa.Column("gps_lat", sa.Float(), nullable=True),
+        sa.Column("gps_long", sa.Float(), nullable=True),
         sa.Column("mezzanine_key", sa.String(length=255), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("sha256"),
