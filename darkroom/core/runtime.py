@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from darkroom.config import Settings
-from darkroom.db.engine import make_engine, make_sessionmaker, transaction
+from darkroom.db.engine import READ_ONLY, make_engine, make_sessionmaker, transaction
 from darkroom.media import Limits
 from darkroom.storage import BlobStore, open_store
 
@@ -59,6 +59,18 @@ class Runtime:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         with transaction(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads. On SQLite it takes no write lock, so lookups on hot
+        paths (public image delivery) are not queued behind uploads. Writing in it is a bug."""
+        with (
+            Session(
+                self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+            ) as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager

@@ -78,7 +78,7 @@ def _render_once(rt: Runtime, blob: Blob, spec: RenderSpec) -> Delivery:
 
 
 def _cached(rt: Runtime, sha256: str, spec_key: str) -> Delivery | None:
-    with rt.transaction() as session:
+    with rt.reading() as session:
         row = session.scalar(
             select(Variant).where(Variant.blob_sha256 == sha256, Variant.spec_key == spec_key)
         )

@@ -40,10 +40,15 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "darkroom_read_only"  # execution option of connections that never write
+
+
 def _begin_immediate(connection: Any) -> None:
     # A deferred transaction that reads and then writes can fail with SQLITE_BUSY at once, with no
     # wait; taking the write lock up front makes concurrent writers queue on the busy timeout.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Transactions that only read start deferred, so (in WAL mode) they run beside a writer.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

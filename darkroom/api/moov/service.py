@@ -89,7 +89,7 @@ def public_rendition(
     Never enlarged; 0 keeps the ratio (M7). The format is the one ``accept`` ranks highest among
     PNG, JPEG and WebP, else the stored one. Only Moov images: other doors' public ids are 404.
     """
-    with rt.transaction() as session:
+    with rt.reading() as session:
         blob = images.get_public(session, public_id, album_kinds={AlbumKind.MOOV_ACCOUNT}).blob
     output = preferred_format(accept, OUTPUT_FORMATS, ImageFormat(blob.format))
     spec = RenderSpec(width, height, fit=Fit.INSIDE, format=output)

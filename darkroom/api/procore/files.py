@@ -26,7 +26,7 @@ THUMBNAIL = RenderSpec(width=300, height=300, fit=Fit.INSIDE)
 @router.get("/rest/v1.0/image_files/{public_id}")
 def original(request: Request, public_id: str) -> Response:
     rt = get_runtime(request)
-    with rt.transaction() as session:
+    with rt.reading() as session:
         blob = images.get_public(session, public_id, album_kinds=PROCORE_ALBUMS).blob
     return delivery.send(rt.store, variants.original(blob), request.headers)
 
@@ -34,6 +34,6 @@ def original(request: Request, public_id: str) -> Response:
 @router.get("/rest/v1.0/image_files/{public_id}/thumbnail")
 def thumbnail(request: Request, public_id: str) -> Response:
     rt = get_runtime(request)
-    with rt.transaction() as session:
+    with rt.reading() as session:
         blob = images.get_public(session, public_id, album_kinds=PROCORE_ALBUMS).blob
     return delivery.send(rt.store, variants.variant(rt, blob, THUMBNAIL), request.headers)
