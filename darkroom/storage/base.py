@@ -123,6 +123,15 @@ def check_key(key: str) -> str:
     return key
 
 
+def is_key(key: str) -> bool:
+    """Whether ``key`` follows the key rules (listings skip names that do not)."""
+    try:
+        check_key(key)
+    except Invalid:
+        return False
+    return True
+
+
 def check_prefix(prefix: str) -> str:
     """Return ``prefix`` if some valid key could start with it, else raise ``Invalid``.
 

@@ -22,13 +22,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from darkroom.core.errors import Conflict, Invalid, NotFound
+from darkroom.core.errors import Conflict, NotFound
 from darkroom.storage.base import (
     DEFAULT_CHUNK_SIZE,
     Readable,
     check_key,
     check_prefix,
     check_range,
+    is_key,
 )
 
 TEMP_DIR = ".tmp"
@@ -169,7 +170,7 @@ class LocalStore:
             ]
             for name in files:
                 key = base + name
-                if key.startswith(prefix) and _is_key(key):
+                if key.startswith(prefix) and is_key(key):
                     yield key
 
     def _make_folders(self, key: str, folder: Path) -> list[Path]:
@@ -213,11 +214,3 @@ def _fsync_dir(path: Path) -> None:
 def _may_hold(folder: str, prefix: str) -> bool:
     """Whether keys under ``folder`` (ending in ``/``) can start with ``prefix``."""
     return folder.startswith(prefix) or prefix.startswith(folder)
-
-
-def _is_key(key: str) -> bool:
-    try:
-        check_key(key)
-    except Invalid:
-        return False
-    return True

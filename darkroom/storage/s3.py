@@ -68,6 +68,7 @@ from darkroom.storage.base import (
     check_key,
     check_prefix,
     check_range,
+    is_key,
 )
 
 ENDPOINT_ENV = "DARKROOM_S3_ENDPOINT_URL"
@@ -234,7 +235,7 @@ class S3Store:
                 page = self._client.list_objects_v2(**request)
             for item in page.get("Contents", ()):
                 key = item["Key"][len(self.prefix) :]
-                if _is_key(key):  # skip foreign objects, such as "folder/" markers
+                if is_key(key):  # skip foreign objects, such as "folder/" markers
                     yield key
             if not page.get("IsTruncated"):
                 return
@@ -391,14 +392,6 @@ class _ObjectReader(io.RawIOBase):
         if not self.closed:
             self._body.close()
         super().close()
-
-
-def _is_key(key: str) -> bool:
-    try:
-        check_key(key)
-    except Invalid:
-        return False
-    return True
 
 
 def make_client(
