@@ -38,8 +38,11 @@ from sqlalchemy import Engine, insert
 
 from darkroom.config import Settings
 from darkroom.core.access import Actor, Role, Scope, trusted_scope
-from darkroom.core.filters import SortKey, TimeRange
-from darkroom.core.models import (
+from darkroom.core.query import ImageQuery, list_images
+from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.values import SortKey, TimeRange
+from darkroom.db import migrate
+from darkroom.db.models import (
     Album,
     Blob,
     Image,
@@ -49,9 +52,6 @@ from darkroom.core.models import (
     Space,
     Trade,
 )
-from darkroom.core.query import ImageQuery, list_images
-from darkroom.core.runtime import Runtime, open_runtime
-from darkroom.db import migrate
 
 WORK = Path(__file__).resolve().parent / ".work"
 PROJECTS = 10

@@ -14,8 +14,8 @@ from darkroom.api.common.body_limit import BodyLimitMiddleware
 from darkroom.api.common.doors import Door, DoorRegistry
 from darkroom.config import Settings
 from darkroom.core import accounts
-from darkroom.core.errors import DarkroomError, TooLarge
 from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.errors import DarkroomError, TooLarge
 
 # Multipart framing around a file may add this much to the file's own bytes.
 MULTIPART_SLACK = 64 * 1024

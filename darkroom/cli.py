@@ -18,12 +18,15 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import ArgumentError
 
+from darkroom.api import vocabulary
+from darkroom.api.cyclos import entities
+from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
 from darkroom.config import Settings
-from darkroom.core import accounts, entities, gc, logins, spaces, temp_images, verify
+from darkroom.core import accounts, gc, logins, spaces, verify
 from darkroom.core.access import Role
-from darkroom.core.errors import DarkroomError, Invalid
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.db import migrate as migrations
+from darkroom.errors import DarkroomError, Invalid
 
 app = typer.Typer(help="darkroom: a self-hosted image service.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -182,7 +185,7 @@ def users_list(ctx: typer.Context) -> None:
     """List users."""
     from sqlalchemy import select
 
-    from darkroom.core.models import Principal
+    from darkroom.db.models import Principal
 
     table = Table("id", "name", "role", "active")
     with _runtime(ctx) as runtime, runtime.transaction() as session:
@@ -211,9 +214,10 @@ def grants_add(
 ) -> None:
     """Let user NAME act in SPACE, e.g. moov-account:acct1 or procore-company:1."""
     with _runtime(ctx) as runtime, runtime.transaction() as session:
-        kind, external_id = spaces.parse_ref(space)
+        kind, external_id = spaces.parse_ref(space, vocabulary.SPACE_KINDS)
         principal = accounts.get_principal(session, name)
-        target = spaces.ensure(session, kind, external_id)
+        # A company made here starts with its first trade, as one made by a request does.
+        target = spaces.ensure(session, kind, external_id, seeds=vocabulary.SEEDS)
         accounts.add_grant(session, principal, target)
     console.print(f"{escape(name)} may now act in {escape(space)}")
 
@@ -224,7 +228,7 @@ def grants_remove(
 ) -> None:
     """Take back a grant."""
     with _runtime(ctx) as runtime, runtime.transaction() as session:
-        kind, external_id = spaces.parse_ref(space)
+        kind, external_id = spaces.parse_ref(space, vocabulary.SPACE_KINDS)
         principal = accounts.get_principal(session, name)
         target = spaces.find(session, kind, external_id)
         removed = target is not None and accounts.remove_grant(session, principal, target)
@@ -281,7 +285,7 @@ EntityId = Annotated[
 EntityName = Annotated[str, typer.Option("--name", help="A name for people.")]
 
 
-def _entity_line(entity: entities.Entity) -> str:
+def _entity_line(entity: Entity) -> str:
     product = f", product number {entity.product_number}" if entity.product_number else ""
     return f"{entity.kind.value} {entity.id} of user {entity.owner_id}{product}"
 
@@ -289,24 +293,22 @@ def _entity_line(entity: entities.Entity) -> str:
 def _create_entity(
     ctx: typer.Context,
     user: str,
-    kind: entities.EntityKind,
+    kind: EntityKind,
     entity_id: str | None,
     name: str,
     product_number: str | None = None,
 ) -> None:
-    with _runtime(ctx) as runtime, runtime.transaction() as session:
-        owner = accounts.get_principal(session, user)
+    with _runtime(ctx) as runtime:
         entity = entities.create(
-            session, owner, kind, entity_id, name=name, product_number=product_number
+            runtime, user, kind, entity_id, name=name, product_number=product_number
         )
     console.print(f"created {escape(_entity_line(entity))}")
 
 
-def _list_entities(ctx: typer.Context, user: str, kind: entities.EntityKind) -> None:
+def _list_entities(ctx: typer.Context, user: str, kind: EntityKind) -> None:
     table = Table("id", "name", "product number", "images")
-    with _runtime(ctx) as runtime, runtime.transaction() as session:
-        owner = accounts.get_principal(session, user)
-        for entity in entities.list_for(session, owner, kind):
+    with _runtime(ctx) as runtime:
+        for entity in entities.list_for(runtime, user, kind):
             table.add_row(
                 entity.id,
                 escape(entity.name),
@@ -316,13 +318,9 @@ def _list_entities(ctx: typer.Context, user: str, kind: entities.EntityKind) -> 
     console.print(table)
 
 
-def _delete_entity(
-    ctx: typer.Context, user: str, kind: entities.EntityKind, entity_id: str
-) -> None:
+def _delete_entity(ctx: typer.Context, user: str, kind: EntityKind, entity_id: str) -> None:
     with _runtime(ctx) as runtime:
-        with runtime.transaction() as session:
-            owner = accounts.get_principal(session, user)
-        entities.delete_entity(runtime, owner, kind, entity_id)
+        entities.delete(runtime, user, kind, entity_id)
     console.print(f"deleted {kind.value} {escape(entity_id)} and its images")
 
 
@@ -337,19 +335,19 @@ def ads_create(
     name: EntityName = "",
 ) -> None:
     """Create an advertisement of USER (its images: /api/marketplace/ID/images)."""
-    _create_entity(ctx, user, entities.EntityKind.AD, entity_id, name, product_number)
+    _create_entity(ctx, user, EntityKind.AD, entity_id, name, product_number)
 
 
 @ads_app.command("list")
 def ads_list(ctx: typer.Context, user: str) -> None:
     """List USER's advertisements."""
-    _list_entities(ctx, user, entities.EntityKind.AD)
+    _list_entities(ctx, user, EntityKind.AD)
 
 
 @ads_app.command("delete")
 def ads_delete(ctx: typer.Context, user: str, entity_id: str) -> None:
     """Delete an advertisement of USER and its images."""
-    _delete_entity(ctx, user, entities.EntityKind.AD, entity_id)
+    _delete_entity(ctx, user, EntityKind.AD, entity_id)
 
 
 @contact_infos_app.command("create")
@@ -357,19 +355,19 @@ def contact_infos_create(
     ctx: typer.Context, user: str, entity_id: EntityId = None, name: EntityName = ""
 ) -> None:
     """Create a contact info of USER (its image: /api/contact-infos/ID/image)."""
-    _create_entity(ctx, user, entities.EntityKind.CONTACT_INFO, entity_id, name)
+    _create_entity(ctx, user, EntityKind.CONTACT_INFO, entity_id, name)
 
 
 @contact_infos_app.command("list")
 def contact_infos_list(ctx: typer.Context, user: str) -> None:
     """List USER's contact infos."""
-    _list_entities(ctx, user, entities.EntityKind.CONTACT_INFO)
+    _list_entities(ctx, user, EntityKind.CONTACT_INFO)
 
 
 @contact_infos_app.command("delete")
 def contact_infos_delete(ctx: typer.Context, user: str, entity_id: str) -> None:
     """Delete a contact info of USER and its image."""
-    _delete_entity(ctx, user, entities.EntityKind.CONTACT_INFO, entity_id)
+    _delete_entity(ctx, user, EntityKind.CONTACT_INFO, entity_id)
 
 
 @access_clients_app.command("create")
@@ -386,10 +384,10 @@ def access_clients_create(
     ] = False,
 ) -> None:
     """Issue an access client for USER; its token (or activation code) is the last line."""
-    with _runtime(ctx) as runtime, runtime.transaction() as session:
-        principal = accounts.get_principal(session, user)
+    with _runtime(ctx) as runtime:
+        principal = accounts.principal_named(runtime, user)
         issue = logins.issue_activation_code if activation_code else logins.issue_access_client
-        issued = issue(session, principal, label=label)
+        issued = issue(runtime, principal.id, label=label)
     what = "activation code" if activation_code else "Access-Client-Token"
     errors.print(f"{what} for {escape(user)} (shown once, store it now):")
     print(issued.token)
@@ -408,9 +406,7 @@ def temp_images_attach(
     ] = None,
 ) -> None:
     """Attach a temporary image to a profile, an advertisement or a contact info."""
-    destination = temp_images.Destination(
-        profile_of=profile, advertisement=ad, contact_info=contact_info
-    )
+    destination = Destination(profile_of=profile, advertisement=ad, contact_info=contact_info)
     with _runtime(ctx) as runtime:
-        attached = temp_images.attach(runtime, image, destination)
+        attached = entities.attach(runtime, image, destination)
     console.print(f"attached image {attached.id}; it no longer expires")

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from darkroom.api import vocabulary
 from darkroom.config import Settings
 from darkroom.core.access import GUEST, Actor, Role, Scope, trusted_scope
-from darkroom.core.models import Principal
 from darkroom.core.runtime import Runtime, open_runtime
-from darkroom.core.spaces import SpaceKind
 from darkroom.db import migrate
 from darkroom.db.engine import make_engine
+from darkroom.db.models import Principal
 from darkroom.storage import LocalStore
 from tests._postgres import temporary_postgres
 
@@ -129,7 +129,7 @@ def scope_for(runtime: Runtime, actor: Actor, external_id: str = "acct1") -> Sco
     from darkroom.core import spaces
 
     with runtime.transaction() as session:
-        space = spaces.ensure(session, SpaceKind.MOOV_ACCOUNT, external_id)
+        space = spaces.ensure(session, vocabulary.MOOV_ACCOUNT, external_id)
     return trusted_scope(space, actor)
 
 

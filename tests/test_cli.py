@@ -11,16 +11,15 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from darkroom.api import vocabulary
 from darkroom.cli import app
 from darkroom.config import Settings
 from darkroom.core import access, accounts, albums, images
 from darkroom.core.access import Role
 from darkroom.core.accounts import CredentialKind
-from darkroom.core.albums import AlbumKind
 from darkroom.core.blobs import blob_key
 from darkroom.core.images import NewImage
 from darkroom.core.runtime import Runtime, open_runtime
-from darkroom.core.spaces import SpaceKind
 from darkroom.storage import LocalStore
 from tests import images as samples
 from tests.conftest import make_actor, scope_for
@@ -96,9 +95,7 @@ def test_users_create_makes_a_user_who_can_log_in(data_dir: Path, core: Runtime)
     result = _run(data_dir, "users", "create", "ada", "--password", "pw1", "--role", "admin")
     assert result.exit_code == 0, result.output
     assert "created user ada" in result.stdout
-    with core.transaction() as session:
-        principal = accounts.authenticate_password(session, "ada", "pw1")
-    assert principal.role == Role.ADMIN
+    assert accounts.password_actor(core, "ada", "pw1").role == Role.ADMIN
 
 
 def test_users_create_with_markup_in_name_prints_the_name_literally(data_dir: Path) -> None:
@@ -132,8 +129,7 @@ def test_tokens_create_prints_a_working_token_as_last_line(data_dir: Path, core:
     result = _run(data_dir, "tokens", "create", "ada", "--label", "ci")
     assert result.exit_code == 0, result.output
     token = result.stdout.strip().splitlines()[-1]
-    with core.transaction() as session:
-        assert accounts.authenticate_token(session, token, CredentialKind.TOKEN).name == "ada"
+    assert accounts.token_actor(core, token, CredentialKind.TOKEN).name == "ada"
 
 
 def test_tokens_create_for_unknown_user_exits_1_with_a_message(data_dir: Path) -> None:
@@ -148,7 +144,7 @@ def test_grants_add_lets_the_member_enter_the_space(data_dir: Path, core: Runtim
     assert result.exit_code == 0, result.output
     with core.transaction() as session:
         member = accounts.actor_of(accounts.get_principal(session, "ada"))
-        scope = access.enter(session, member, SpaceKind.MOOV_ACCOUNT, "a1")
+    scope = access.enter(core, member, vocabulary.MOOV_ACCOUNT, "a1", write=False)
     assert scope.space.external_id == "a1"
 
 
@@ -158,9 +154,10 @@ def test_grants_remove_takes_the_access_back(data_dir: Path, core: Runtime) -> N
     result = _run(data_dir, "grants", "remove", "ada", "moov-account:a1")
     assert result.exit_code == 0, result.output
     assert "removed ada" in result.stdout
-    with core.transaction() as session, pytest.raises(access.Forbidden):
+    with core.transaction() as session:
         member = accounts.actor_of(accounts.get_principal(session, "ada"))
-        access.enter(session, member, SpaceKind.MOOV_ACCOUNT, "a1")
+    with pytest.raises(access.Forbidden):
+        access.enter(core, member, vocabulary.MOOV_ACCOUNT, "a1", write=False)
 
 
 @pytest.mark.parametrize("space", ["a1", "moov:a1", "moov-account:"])
@@ -181,7 +178,7 @@ def test_gc_exits_0_and_prints_counts(data_dir: Path) -> None:
 def _stored_sha(core: Runtime) -> str:
     scope = scope_for(core, make_actor(core, "importer", Role.ADMIN))
     with core.transaction() as session:
-        album = albums.ensure(session, scope, AlbumKind.PROCORE_CATEGORY)
+        album = albums.ensure(session, scope, vocabulary.PROCORE_CATEGORY)
     data = io.BytesIO(samples.jpeg(seed=1))
     return images.ingest(core, scope, album, data, NewImage()).blob_sha256
 

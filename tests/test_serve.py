@@ -79,8 +79,6 @@ def test_serve_with_admin_env_creates_a_working_admin(served: tuple[str, Path]) 
     _, data = served
     runtime = open_runtime(Settings(data_dir=data))
     try:
-        with runtime.transaction() as session:
-            principal = accounts.authenticate_password(session, "admin", "s3cret")
-            assert principal.role == Role.ADMIN
+        assert accounts.password_actor(runtime, "admin", "s3cret").role == Role.ADMIN
     finally:
         runtime.close()

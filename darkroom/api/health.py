@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from fastapi import APIRouter
-from sqlalchemy import text
 from starlette.responses import JSONResponse
 
 from darkroom.api.common.deps import RuntimeDep
@@ -26,8 +25,7 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
     """The database answers and the blob store takes writes."""
     checks: dict[str, str] = {}
     try:
-        with runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        runtime.ping()
         checks["database"] = "ok"
     except Exception as error:  # any failure means "not ready", whatever the driver raised
         checks["database"] = f"error: {type(error).__name__}"

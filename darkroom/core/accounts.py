@@ -16,13 +16,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from darkroom.clock import utcnow
 from darkroom.core.access import Actor, Role
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import Conflict, Invalid, NotFound, Unauthorized
-from darkroom.core.models import Credential, Grant, Principal, Space
+from darkroom.core.records import PrincipalRecord, principal_record
+from darkroom.core.runtime import Runtime
+from darkroom.db.models import Credential, Grant, Principal, Space
+from darkroom.errors import Conflict, Invalid, NotFound, Unauthorized
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 TOKEN_BYTES = 32
@@ -30,9 +32,9 @@ TOKEN_BYTES = 32
 
 class CredentialKind(StrEnum):
     PASSWORD = "password"
-    TOKEN = "token"  # long-lived API token (Procore Bearer)
-    SESSION = "session"  # login session (Cyclos Session-Token), idle timeout
-    ACCESS_CLIENT = "access-client"  # Cyclos Access-Client-Token
+    TOKEN = "token"  # long-lived API token, sent as a Bearer credential
+    SESSION = "session"  # login session with an idle timeout (``core.logins``)
+    ACCESS_CLIENT = "access-client"  # a program's long-lived token (``core.logins``)
     ACCESS_CLIENT_CODE = "access-code"  # one-time code that activates an access client
 
 
@@ -43,8 +45,8 @@ def hash_password(password: str) -> str:
 
 
 class _VerifiedPasswords:
-    """Recent successful checks, so clients that send Basic credentials on every request (Moov,
-    Cyclos) pay for scrypt once, not per request. Only successes are kept, under an HMAC with a
+    """Recent successful checks, so clients that send Basic credentials on every request pay
+    for scrypt once, not per request. Only successes are kept, under an HMAC with a
     per-process key (no password stays in memory); a changed stored hash never matches.
     """
 
@@ -123,6 +125,12 @@ def get_principal(session: Session, name: str) -> Principal:
     return principal
 
 
+def principal_named(rt: Runtime, name: str) -> PrincipalRecord:
+    """The user called ``name``; NotFound("user") when there is none. Reads only."""
+    with rt.reading() as session:
+        return principal_record(get_principal(session, name))
+
+
 def create_principal(
     session: Session,
     name: str,
@@ -178,25 +186,42 @@ def ensure_admin(session: Session, name: str, password: str) -> Principal:
     return principal
 
 
-def authenticate_password(session: Session, name: str, password: str) -> Principal:
-    """The active principal ``name`` if ``password`` is theirs, else Unauthorized("login")."""
-    principal = find_principal(session, name)
-    stored = (
-        session.scalar(
-            select(Credential.secret_hash).where(
-                Credential.principal_id == principal.id,
-                Credential.kind == CredentialKind.PASSWORD,
-            )
+def password_actor(rt: Runtime, name: str, password: str) -> Actor:
+    """The actor whose password ``password`` is, else Unauthorized("login").
+
+    Only reads, and the hash is checked after the transaction ends: a flood of wrong passwords
+    costs CPU, never a database lock that writers would wait behind.
+    """
+    with rt.reading() as session:
+        principal = find_principal(session, name)
+        stored = _password_hash(session, principal)
+        actor = actor_of(principal) if principal is not None and principal.active else None
+    _check_password(password, stored)
+    if actor is None:
+        raise _wrong_password()
+    return actor
+
+
+def _wrong_password() -> Unauthorized:
+    return Unauthorized("wrong user name or password", reason="login")
+
+
+def _password_hash(session: Session, principal: Principal | None) -> str | None:
+    if principal is None:
+        return None
+    return session.scalar(
+        select(Credential.secret_hash).where(
+            Credential.principal_id == principal.id, Credential.kind == CredentialKind.PASSWORD
         )
-        if principal is not None
-        else None
     )
+
+
+def _check_password(password: str, stored: str | None) -> None:
     # Unknown names are checked against a decoy hash: one scrypt either way, so the time taken
     # does not tell which names exist.
     matches = verify_password(password, stored if stored is not None else _decoy_hash())
-    if not matches or stored is None or principal is None or not principal.active:
-        raise Unauthorized("wrong user name or password", reason="login")
-    return principal
+    if not matches or stored is None:
+        raise _wrong_password()
 
 
 @dataclass(frozen=True)
@@ -236,14 +261,31 @@ def issue_token(
     return IssuedToken(token=token, credential=credential)
 
 
-def authenticate_token(
-    session: Session, token: str, kind: CredentialKind, *, now: datetime | None = None
-) -> Principal:
-    """The principal holding ``token`` of ``kind``; touches the idle timer of sessions.
+TOUCH_EVERY = timedelta(minutes=1)  # how stale a credential's last-use time may get
 
-    Unauthorized(reason="invalid") for unknown, revoked or expired tokens.
+
+def token_actor(
+    rt: Runtime, token: str, kind: CredentialKind, *, now: datetime | None = None
+) -> Actor:
+    """The actor holding ``token`` of ``kind``, else Unauthorized(reason="invalid").
+
+    Reads only. The credential's last-use time (the idle timer of sessions) is written in a
+    short transaction of its own, and only when it is older than ``TOUCH_EVERY`` (never back: a
+    slow request must not shorten a session).
     """
     now = now or utcnow()
+    with rt.reading() as session:
+        credential, principal = _holder(session, token, kind, now)
+        stale = credential.last_used_at is None or now - credential.last_used_at >= TOUCH_EVERY
+        credential_id, actor = credential.id, actor_of(principal)
+    if stale:
+        _touch(rt, credential_id, now)
+    return actor
+
+
+def _holder(
+    session: Session, token: str, kind: CredentialKind, now: datetime
+) -> tuple[Credential, Principal]:
     credential = session.scalar(
         select(Credential).where(Credential.kind == kind, Credential.lookup == _token_lookup(token))
     )
@@ -252,9 +294,19 @@ def authenticate_token(
     principal = session.get(Principal, credential.principal_id)
     if principal is None or not principal.active:
         raise Unauthorized("invalid or expired token", reason="invalid")
-    if credential.last_used_at is None or now > credential.last_used_at:
-        credential.last_used_at = now  # never back: a slow request must not shorten a session
-    return principal
+    return credential, principal
+
+
+def _touch(rt: Runtime, credential_id: int, now: datetime) -> None:
+    with rt.transaction() as session:
+        session.execute(
+            update(Credential)
+            .where(
+                Credential.id == credential_id,
+                or_(Credential.last_used_at.is_(None), Credential.last_used_at < now),
+            )
+            .values(last_used_at=now)
+        )
 
 
 def _expired(credential: Credential, now: datetime) -> bool:

@@ -1,92 +1,66 @@
-"""Albums: ordered collections in a space. Their kind fixes how they behave (dedupe, size, slots),
-so rules like "the contact-info image replaces the old one" are album properties, not door hacks.
+"""Albums: ordered collections in a space. Each keeps its policy (dedupe, size, single slot, byte
+cap, formats, visibility to guests) in its row, so such rules are album properties, not door code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from darkroom.clock import utcnow
 from darkroom.core.access import Scope
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import Invalid, NotFound
-from darkroom.core.models import Album, Image
+from darkroom.core.liveness import live_rows
+from darkroom.core.policy import AlbumType
+from darkroom.core.query import ImageQuery, list_images
+from darkroom.core.records import (
+    AlbumPage,
+    AlbumRecord,
+    AlbumSummary,
+    ImageRecord,
+    album_record,
+    image_records,
+)
+from darkroom.core.runtime import Runtime
 from darkroom.core.unset import UNSET, Unset
-
-
-class AlbumKind(StrEnum):
-    PROCORE_CATEGORY = "procore-category"
-    PROCORE_UNCLASSIFIED = "procore-unclassified"
-    MOOV_ACCOUNT = "moov-account"
-    CYCLOS_PROFILE = "cyclos-profile"
-    CYCLOS_CUSTOM = "cyclos-custom"
-    CYCLOS_AD = "cyclos-ad"
-    CYCLOS_CONTACT_INFO = "cyclos-contact-info"
-    CYCLOS_TEMP = "cyclos-temp"
-
-
-@dataclass(frozen=True)
-class AlbumPolicy:
-    dedupe: bool = False
-    max_images: int | None = None
-    single_slot: bool = False
-
-
-POLICIES: dict[AlbumKind, AlbumPolicy] = {
-    AlbumKind.PROCORE_CATEGORY: AlbumPolicy(),
-    AlbumKind.PROCORE_UNCLASSIFIED: AlbumPolicy(),
-    AlbumKind.MOOV_ACCOUNT: AlbumPolicy(dedupe=True, max_images=300),
-    AlbumKind.CYCLOS_PROFILE: AlbumPolicy(max_images=10),
-    AlbumKind.CYCLOS_CUSTOM: AlbumPolicy(max_images=50),
-    AlbumKind.CYCLOS_AD: AlbumPolicy(max_images=20),
-    AlbumKind.CYCLOS_CONTACT_INFO: AlbumPolicy(max_images=1, single_slot=True),
-    AlbumKind.CYCLOS_TEMP: AlbumPolicy(),
-}
+from darkroom.db.models import Album, Image
+from darkroom.errors import Invalid, NotFound
 
 
 def ensure(
     session: Session,
     scope: Scope,
-    kind: AlbumKind,
+    album_type: AlbumType,
     external_id: str | None = None,
     *,
     name: str = "",
-    policy: AlbumPolicy | None = None,
 ) -> Album:
-    """The album of ``kind`` (and ``external_id``) in the scope's space, created on first use."""
-    found = find(session, scope, kind, external_id)
+    """The album of ``album_type`` (and ``external_id``) in the scope's space, made on first use
+    with the type's policy."""
+    found = find(session, scope, album_type.kind, external_id)
     if found is not None:
         return found
-    rules = policy or POLICIES[kind]
     album = Album(
         space_id=scope.space_id,
-        kind=kind,
         external_id=external_id,
         name=name,
-        dedupe=rules.dedupe,
-        max_images=rules.max_images,
-        single_slot=rules.single_slot,
         owner_id=scope.actor.principal_id,
+        **album_type.columns(),
     )
     try:
         with session.begin_nested():
             session.add(album)
     except IntegrityError:
-        found = find(session, scope, kind, external_id)
+        found = find(session, scope, album_type.kind, external_id)
         if found is None:
             raise
         return found
     return album
 
 
-def find(
-    session: Session, scope: Scope, kind: AlbumKind, external_id: str | None = None
-) -> Album | None:
+def find(session: Session, scope: Scope, kind: str, external_id: str | None = None) -> Album | None:
     query = select(Album).where(
         Album.space_id == scope.space_id, Album.kind == kind, Album.deleted_at.is_(None)
     )
@@ -98,32 +72,30 @@ def find(
 
 
 def create(
-    session: Session, scope: Scope, kind: AlbumKind, *, name: str, private: bool = False
+    session: Session, scope: Scope, album_type: AlbumType, *, name: str, private: bool = False
 ) -> Album:
-    """A new named album (e.g. a Procore image category), placed after the existing ones."""
+    """A new named album (one a user makes, not one a door keeps), placed after the others."""
     if not name.strip():
         raise Invalid("name must not be empty", field="name")
     last = session.scalar(
-        select(func.max(Album.position)).where(Album.space_id == scope.space_id, Album.kind == kind)
+        select(func.max(Album.position)).where(
+            Album.space_id == scope.space_id, Album.kind == album_type.kind
+        )
     )
-    rules = POLICIES[kind]
     album = Album(
         space_id=scope.space_id,
-        kind=kind,
         name=name,
         private=private,
         position=(last or 0) + 1,
-        dedupe=rules.dedupe,
-        max_images=rules.max_images,
-        single_slot=rules.single_slot,
         owner_id=scope.actor.principal_id,
+        **album_type.columns(),
     )
     session.add(album)
     session.flush()
     return album
 
 
-def get(session: Session, scope: Scope, album_id: int, kind: AlbumKind | None = None) -> Album:
+def get(session: Session, scope: Scope, album_id: int, kind: str | None = None) -> Album:
     album = session.get(Album, album_id)
     if (
         album is None
@@ -135,7 +107,7 @@ def get(session: Session, scope: Scope, album_id: int, kind: AlbumKind | None = 
     return album
 
 
-def list_albums(session: Session, scope: Scope, kind: AlbumKind) -> list[Album]:
+def list_albums(session: Session, scope: Scope, kind: str) -> list[Album]:
     return list(
         session.scalars(
             select(Album)
@@ -147,11 +119,7 @@ def list_albums(session: Session, scope: Scope, kind: AlbumKind) -> list[Album]:
 
 def count_images(session: Session, album: Album) -> int:
     return (
-        session.scalar(
-            select(func.count(Image.id)).where(
-                Image.album_id == album.id, Image.deleted_at.is_(None)
-            )
-        )
+        session.scalar(select(func.count(Image.id)).where(Image.album_id == album.id, live_rows()))
         or 0
     )
 
@@ -208,8 +176,97 @@ def counts(session: Session, album_ids: Sequence[int]) -> dict[int, int]:
         return {}
     rows = session.execute(
         select(Image.album_id, func.count(Image.id))
-        .where(Image.album_id.in_(album_ids), Image.deleted_at.is_(None))
+        .where(Image.album_id.in_(album_ids), live_rows())
         .group_by(Image.album_id)
     ).all()
     found = {album_id: count for album_id, count in rows}
     return {album_id: found.get(album_id, 0) for album_id in album_ids}
+
+
+# --- what doors call: each opens its own transaction and answers with records ----------------
+
+
+def provide(
+    rt: Runtime, scope: Scope, album_type: AlbumType, external_id: str | None = None
+) -> AlbumRecord:
+    """The scope's album of ``album_type`` (and ``external_id``), made with the type's policy on
+    first use. It writes, so call it on writes only: before that first write, the space simply
+    holds no images, and a read lists nothing without making the album."""
+    with rt.transaction() as session:
+        return album_record(ensure(session, scope, album_type, external_id))
+
+
+def summaries(
+    rt: Runtime, scope: Scope, kind: str, *, offset: int = 0, limit: int | None = None
+) -> AlbumPage:
+    """A page of the scope's live albums of ``kind`` in display order, with counts and covers."""
+    with rt.reading() as session:
+        every = list_albums(session, scope, kind)
+        end = None if limit is None else offset + limit
+        return AlbumPage(items=_summaries(session, scope, every[offset:end]), total=len(every))
+
+
+def summary(rt: Runtime, scope: Scope, album_id: int, *, kind: str) -> AlbumSummary:
+    """The live album ``album_id`` of ``kind`` in the scope (NotFound otherwise)."""
+    with rt.reading() as session:
+        return _summaries(session, scope, [get(session, scope, album_id, kind)])[0]
+
+
+def add(
+    rt: Runtime,
+    scope: Scope,
+    album_type: AlbumType,
+    *,
+    name: str,
+    private: bool = False,
+    cover_image_id: int | None = None,
+) -> AlbumSummary:
+    """A new named album of ``album_type``, after the existing ones (``create``)."""
+    with rt.transaction() as session:
+        album = create(session, scope, album_type, name=name, private=private)
+        if cover_image_id is not None:
+            album = change(session, scope, album, cover_image_id=cover_image_id)
+        return _summaries(session, scope, [album])[0]
+
+
+def revise(
+    rt: Runtime,
+    scope: Scope,
+    album_id: int,
+    *,
+    kind: str,
+    name: str | Unset = UNSET,
+    private: bool | Unset = UNSET,
+    cover_image_id: int | Unset | None = UNSET,
+) -> AlbumSummary:
+    """``change`` the live album ``album_id`` of ``kind``."""
+    with rt.transaction() as session:
+        album = get(session, scope, album_id, kind)
+        album = change(
+            session, scope, album, name=name, private=private, cover_image_id=cover_image_id
+        )
+        return _summaries(session, scope, [album])[0]
+
+
+def remove(rt: Runtime, scope: Scope, album_id: int, *, kind: str) -> None:
+    """``delete`` the live album ``album_id`` of ``kind``; its images go to the trash."""
+    with rt.transaction() as session:
+        delete(session, scope, get(session, scope, album_id, kind))
+
+
+def _summaries(session: Session, scope: Scope, rows: Sequence[Album]) -> tuple[AlbumSummary, ...]:
+    """``rows`` with their counts and covers, in a few queries whatever their number."""
+    numbers = counts(session, [album.id for album in rows])
+    cover_ids = [album.cover_image_id for album in rows if album.cover_image_id is not None]
+    covers: dict[int, ImageRecord] = {}
+    if cover_ids:  # a cover the actor may see: live, unexpired, not someone else's private one
+        page = list_images(session, scope, ImageQuery(ids=cover_ids, limit=len(cover_ids)))
+        covers = {image.id: image for image in image_records(session, page.items)}
+    return tuple(
+        AlbumSummary(
+            album=album_record(album),
+            count=numbers[album.id],
+            cover=covers.get(album.cover_image_id) if album.cover_image_id is not None else None,
+        )
+        for album in rows
+    )

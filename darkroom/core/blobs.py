@@ -16,9 +16,10 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from darkroom.core.errors import TooLarge, Unsupported
-from darkroom.core.models import Blob, Image, Upload, Variant
+from darkroom.core.policy import AlbumPolicy
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Blob, Image, Upload, Variant
+from darkroom.errors import TooLarge, Unsupported
 from darkroom.media import ImageFormat, ImageInfo, Rendered, make_mezzanine, probe
 
 CHUNK = 1024 * 1024
@@ -89,6 +90,22 @@ def require(session: Session, sha256: str) -> Blob:
     return blob
 
 
+def admit(blob: Blob, policy: AlbumPolicy, server_cap: int) -> None:
+    """Refuse a stored blob that ``policy`` would not have taken as an upload (a blob sent
+    before its album was known: two-phase uploads, temporary images being attached)."""
+    cap = policy.byte_cap(server_cap)
+    if blob.byte_size > cap:
+        raise TooLarge(f"file is larger than {cap} bytes", limit=cap, field="image")
+    fmt = ImageFormat(blob.format)
+    if policy.formats is not None and fmt not in policy.formats:
+        raise _refused(fmt, policy.formats)
+
+
+def _refused(fmt: ImageFormat, formats: frozenset[ImageFormat]) -> Unsupported:
+    allowed = ", ".join(sorted(f.name for f in formats))
+    return Unsupported(f"{fmt.name} is not accepted here; use {allowed}", field="image")
+
+
 def store_content(
     rt: Runtime,
     source: Source,
@@ -124,10 +141,7 @@ def store_and_use(
         with rt.cpu_slot():
             info = probe(spooled.path, rt.limits)
             if formats is not None and info.format not in formats:
-                allowed = ", ".join(sorted(f.name for f in formats))
-                raise Unsupported(
-                    f"{info.format.name} is not accepted here; use {allowed}", field="image"
-                )
+                raise _refused(info.format, formats)
             blob = _known(rt, spooled.sha256)
             if blob is None:
                 blob = _save(rt, spooled, info, make_mezzanine(spooled.path))

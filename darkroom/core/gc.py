@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from darkroom.clock import utcnow
 from darkroom.core import blobs, uploads
-from darkroom.core.clock import utcnow
-from darkroom.core.models import Blob, Image, JobLock, Upload
+from darkroom.core.liveness import expired_rows
 from darkroom.core.runtime import Runtime
 from darkroom.core.uploads import UploadStatus
+from darkroom.db.models import Blob, Image, JobLock, Upload
 
 BLOB_GRACE = timedelta(hours=1)  # a blob row younger than this may belong to an ingest in flight
 LOCK_TTL = timedelta(minutes=30)
@@ -48,7 +49,7 @@ def collect(
         return GcReport(skipped=True)
     try:
         report = GcReport()
-        report.temp_images = _purge_images(rt, Image.expires_at <= now)
+        report.temp_images = _purge_images(rt, expired_rows(now))
         report.trash = _purge_images(rt, Image.deleted_at <= now - rt.settings.trash_retention)
         with rt.transaction() as session:
             stale = or_(Upload.expires_at <= now, Upload.status == UploadStatus.ATTACHED)

@@ -14,14 +14,23 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from darkroom.core import albums, blobs, spaces
+from darkroom.clock import utcnow
+from darkroom.core import albums, blobs, locations, spaces
 from darkroom.core.access import Scope
 from darkroom.core.blobs import Source
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import Duplicate, Invalid, LimitExceeded, NotFound
-from darkroom.core.models import Album, Blob, Image, ImageTrade, Location, Space, Trade
+from darkroom.core.liveness import expired, is_live, live_rows
+from darkroom.core.policy import AlbumPolicy, AlbumType
+from darkroom.core.records import (
+    AlbumImages,
+    ImageRecord,
+    album_record,
+    image_record,
+    image_records,
+)
 from darkroom.core.runtime import Runtime
 from darkroom.core.unset import UNSET, Unset
+from darkroom.db.models import Album, Blob, Image, ImageTrade, Location, Space, Trade
+from darkroom.errors import Duplicate, Invalid, LimitExceeded, NotFound
 from darkroom.media import ImageFormat
 
 PUBLIC_ID_BYTES = 16  # 128 bits: public ids are capabilities, so they must be unguessable
@@ -64,26 +73,43 @@ class ImageChanges:
     extras: dict[str, Any] | Unset = UNSET
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a door puts an image, resolved inside the write that places it.
+
+    The album: ``album_id``, a live album of type ``kind`` in the scope (NotFound "album"
+    otherwise), or for None the scope's album of ``default`` (made on first use, named
+    ``default_name``). The location: ``location_id``, or the one at ``location_path`` (its tiers
+    made as needed). UNSET leaves either as it is; a new image goes to the default album.
+    """
+
+    kind: str
+    default: AlbumType
+    default_name: str = ""
+    album_id: int | Unset | None = UNSET
+    location_id: int | Unset | None = UNSET
+    location_path: Sequence[str] | Unset = UNSET
+
+
 def ingest(
     rt: Runtime,
     scope: Scope,
     album: Album,
     source: Source,
     new: NewImage,
-    *,
-    formats: frozenset[ImageFormat] | None = None,
-    max_bytes: int | None = None,
 ) -> Image:
     """Stream ``source`` into a new image of ``album``: cap → sniff → limits → hash → store → rows.
 
-    Raises TooLarge, Unsupported, Invalid (undecodable), LimitExceeded or Duplicate.
+    The album's policy gives the byte cap and the formats it takes. Raises TooLarge, Unsupported,
+    Invalid (undecodable), LimitExceeded or Duplicate.
     """
+    policy = AlbumPolicy.of(album)
     return blobs.store_and_use(
         rt,
         source,
         lambda blob: create_from_blob(rt, scope, album, blob, new),
-        formats=formats,
-        max_bytes=max_bytes,
+        formats=policy.formats,
+        max_bytes=policy.max_bytes,
     )
 
 
@@ -96,6 +122,7 @@ def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: N
     with rt.transaction() as session:
         blobs.require(session, blob.sha256)
         album = _album_in(session, scope, album.id)
+        blobs.admit(blob, AlbumPolicy.of(album), rt.settings.max_upload_bytes)
         replaced = _make_room(session, album)
         image = Image(
             uuid=str(uuid.uuid4()),
@@ -228,7 +255,7 @@ def _checked(scope: Scope, image: Image | None, key: object, *, deleted: bool = 
         or image.space_id != scope.space_id
         or (image.deleted_at is not None) != deleted
         or not visible(scope, image)
-        or (image.expires_at is not None and image.expires_at <= utcnow())
+        or expired(image)
     ):
         raise NotFound("image", key)
     return image
@@ -253,22 +280,10 @@ def get_public(
     serves only its own API's images, never another door's (private) ones.
     """
     image = session.scalar(select(Image).where(Image.public_id == public_id))
-    if image is None or image.deleted_at is not None:
+    if image is None or not is_live(image):
         raise NotFound("image", public_id)
     if album_kinds is not None and image.album.kind not in album_kinds:
         raise NotFound("image", public_id)
-    if image.expires_at is not None and image.expires_at <= utcnow():
-        raise NotFound("image", public_id)
-    return image
-
-
-def get_by_key(session: Session, key: str) -> Image:
-    """The live image behind a generated key (a capability, like a public id)."""
-    image = session.scalar(select(Image).where(Image.key == key))
-    if image is None or image.deleted_at is not None:
-        raise NotFound("image", key)
-    if image.expires_at is not None and image.expires_at <= utcnow():
-        raise NotFound("image", key)
     return image
 
 
@@ -300,17 +315,17 @@ def replace_content(
     scope: Scope,
     image_id: int,
     source: Source,
-    *,
-    formats: frozenset[ImageFormat] | None = None,
-    max_bytes: int | None = None,
 ) -> Image:
-    """New bytes for an existing image; ids and metadata stay, the ETag changes."""
+    """New bytes for an existing image (under its album's policy); ids and metadata stay, the
+    ETag changes."""
+    with rt.reading() as session:
+        policy = AlbumPolicy.of(get(session, scope, image_id).album)
     return blobs.store_and_use(
         rt,
         source,
         lambda blob: _swap_blob(rt, scope, image_id, blob),
-        formats=formats,
-        max_bytes=max_bytes,
+        formats=policy.formats,
+        max_bytes=policy.max_bytes,
     )
 
 
@@ -416,7 +431,7 @@ def in_album(session: Session, scope: Scope, album: Album) -> list[Image]:
         image
         for image in session.scalars(
             select(Image)
-            .where(Image.album_id == album.id, Image.deleted_at.is_(None))
+            .where(Image.album_id == album.id, live_rows())
             .order_by(Image.position, Image.id)
         )
         if visible(scope, image)
@@ -450,3 +465,123 @@ def with_photo_facts(blob: Blob, new: NewImage) -> NewImage:
         gps_lat=new.gps_lat if new.gps_lat is not None else blob.gps_lat,
         gps_long=new.gps_long if new.gps_long is not None else blob.gps_long,
     )
+
+
+# --- what doors call: each opens its own transaction and answers with records ----------------
+
+
+def find(rt: Runtime, scope: Scope, image_id: int, *, deleted: bool = False) -> ImageRecord:
+    """The live image ``image_id`` of the scope (in the trash if ``deleted``)."""
+    with rt.reading() as session:
+        return image_record(session, get(session, scope, image_id, deleted=deleted))
+
+
+def find_by_uuid(rt: Runtime, scope: Scope, image_uuid: str) -> ImageRecord:
+    with rt.reading() as session:
+        return image_record(session, get_by_uuid(session, scope, image_uuid))
+
+
+def find_public(
+    rt: Runtime, public_id: str, *, album_kinds: Collection[str] | None = None
+) -> ImageRecord:
+    """The live image behind a public id (a capability: no scope), as ``get_public``."""
+    with rt.reading() as session:
+        return image_record(session, get_public(session, public_id, album_kinds=album_kinds))
+
+
+def add(rt: Runtime, scope: Scope, album_id: int, source: Source, new: NewImage) -> ImageRecord:
+    """``ingest`` into the scope's album ``album_id``."""
+    with rt.reading() as session:
+        album = _album_in(session, scope, album_id)
+    created = ingest(rt, scope, album, source, new)
+    with rt.reading() as session:
+        return image_record(session, get(session, scope, created.id))
+
+
+def replace_bytes(rt: Runtime, scope: Scope, image_id: int, source: Source) -> ImageRecord:
+    """``replace_content``, answered with the changed image."""
+    replace_content(rt, scope, image_id, source)
+    return find(rt, scope, image_id)
+
+
+def change(
+    rt: Runtime,
+    scope: Scope,
+    image_id: int,
+    changes: ImageChanges,
+    *,
+    placement: Placement | None = None,
+) -> ImageRecord:
+    """``update`` of the live image ``image_id``; a ``placement`` gives its album and location
+    (in place of those of ``changes``), resolved in the same write."""
+    with rt.transaction() as session:
+        image = get(session, scope, image_id)
+        if placement is not None:
+            album_id, location_id = _resolve(session, scope, placement, new=False)
+            changes = replace(changes, album_id=album_id, location_id=location_id)
+        return image_record(session, update(session, scope, image, changes))
+
+
+def place(rt: Runtime, scope: Scope, placement: Placement) -> tuple[int, int | None]:
+    """The album id and location id a new image placed by ``placement`` goes to, making the
+    default album and the location's tiers as needed (for ``add`` and ``uploads.add_image``)."""
+    with rt.transaction() as session:
+        album_id, location_id = _resolve(session, scope, placement, new=True)
+    assert not isinstance(album_id, Unset)
+    return album_id, None if isinstance(location_id, Unset) else location_id
+
+
+def _resolve(
+    session: Session, scope: Scope, placement: Placement, *, new: bool
+) -> tuple[int | Unset, int | Unset | None]:
+    album_id: int | Unset = UNSET
+    if placement.album_id is None or (new and isinstance(placement.album_id, Unset)):
+        album_id = albums.ensure(session, scope, placement.default, name=placement.default_name).id
+    elif not isinstance(placement.album_id, Unset):
+        album_id = albums.get(session, scope, placement.album_id, placement.kind).id
+    location_id = placement.location_id
+    if not isinstance(placement.location_path, Unset):
+        location_id = locations.find_or_create_path(session, scope, placement.location_path)[0].id
+    return album_id, location_id
+
+
+def move_to_trash(rt: Runtime, scope: Scope, image_id: int) -> ImageRecord:
+    with rt.transaction() as session:
+        return image_record(session, trash(session, scope, get(session, scope, image_id)))
+
+
+def take_from_trash(
+    rt: Runtime, scope: Scope, image_id: int, *, fallback: AlbumType, name: str = ""
+) -> ImageRecord:
+    """``restore`` the trashed image ``image_id``; its album gone, into the scope's album of
+    ``fallback`` (made on first use, named ``name``)."""
+    with rt.transaction() as session:
+        trashed = get(session, scope, image_id, deleted=True)
+        home = albums.ensure(session, scope, fallback, name=name)
+        return image_record(session, restore(session, scope, trashed, fallback=home))
+
+
+def list_album(rt: Runtime, scope: Scope, album_id: int) -> tuple[ImageRecord, ...]:
+    """The live images of the scope's album ``album_id`` the actor may see, in display order."""
+    with rt.reading() as session:
+        return image_records(session, in_album(session, scope, _album_in(session, scope, album_id)))
+
+
+def put_in_order(rt: Runtime, scope: Scope, album_id: int, ids: Sequence[int]) -> None:
+    """``reorder`` the scope's album ``album_id``."""
+    with rt.transaction() as session:
+        reorder(session, scope, _album_in(session, scope, album_id), ids)
+
+
+def list_of_type(
+    rt: Runtime, scope: Scope, album_type: AlbumType, external_id: str | None = None
+) -> AlbumImages:
+    """The scope's album of ``album_type`` (and ``external_id``) with its live images in display
+    order. Reads only: before the album's first write there is no album, no image, and the
+    type's policy."""
+    with rt.reading() as session:
+        album = albums.find(session, scope, album_type.kind, external_id)
+        if album is None:
+            return AlbumImages(album=None, images=(), policy=album_type.policy)
+        found = image_records(session, in_album(session, scope, album))
+        return AlbumImages(album=album_record(album), images=found, policy=AlbumPolicy.of(album))

@@ -10,12 +10,14 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from darkroom.clock import utcnow
 from darkroom.core.access import Scope
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import Invalid, NotFound
-from darkroom.core.filters import SortKey, TimeRange
-from darkroom.core.models import Location
+from darkroom.core.records import LocationPage, LocationRecord, location_record
+from darkroom.core.runtime import Runtime
 from darkroom.core.unset import UNSET, Unset
+from darkroom.core.values import SortKey, TimeRange
+from darkroom.db.models import Location
+from darkroom.errors import Invalid, NotFound
 
 SEPARATOR = " > "
 MAX_DEPTH = 64  # guards walks up the tree against a corrupt parent cycle
@@ -89,14 +91,6 @@ def _insert(
     return node
 
 
-def list_locations(session: Session, scope: Scope) -> list[Location]:
-    return list(
-        session.scalars(
-            select(Location).where(Location.space_id == scope.space_id).order_by(Location.path)
-        )
-    )
-
-
 @dataclass(frozen=True)
 class LocationQuery:
     """Filters over a space's tree, combined with AND; empty or None means "no filter"."""
@@ -115,12 +109,6 @@ class LocationQuery:
     limit: int = 100
 
 
-@dataclass(frozen=True)
-class LocationPage:
-    items: list[Location]
-    total: int
-
-
 SORTABLE: dict[str, Any] = {
     "id": Location.id,
     "name": Location.path,
@@ -131,12 +119,9 @@ SORTABLE: dict[str, Any] = {
 }
 
 
-def search(session: Session, scope: Scope, query: LocationQuery) -> LocationPage:
-    """The page of the scope's locations that ``query`` selects, and how many match in all.
-
-    Trees are small (hundreds of nodes per project), so the tree-shaped filters (ancestors,
-    descendants, depth) run over the rows the plain filters left.
-    """
+def _search(session: Session, scope: Scope, query: LocationQuery) -> LocationPage:
+    """Trees are small (hundreds of nodes per project), so the tree-shaped filters (ancestors,
+    descendants, depth) run over the rows the plain filters left."""
     found = list(session.scalars(_filtered(scope, query).order_by(*_order(query.sort))))
     if query.superlocations_for is not None:
         above = _ids_or_none(lambda: ancestors(session, scope, query.superlocations_for or 0))
@@ -148,7 +133,8 @@ def search(session: Session, scope: Scope, query: LocationQuery) -> LocationPage
         low, high = query.depth
         depths = _depths(session, scope)
         found = [node for node in found if low <= depths.get(node.id, 0) <= high]
-    return LocationPage(found[query.offset : query.offset + query.limit], len(found))
+    chosen = found[query.offset : query.offset + query.limit]
+    return LocationPage(tuple(location_record(node) for node in chosen), len(found))
 
 
 def _ids_or_none(nodes: Callable[[], list[Location]]) -> set[int]:
@@ -243,7 +229,7 @@ def descendants(session: Session, scope: Scope, location_id: int) -> list[Locati
     return found
 
 
-def change(
+def update(
     session: Session,
     scope: Scope,
     location: Location,
@@ -314,8 +300,74 @@ def _move_subtree(
     session.flush()
 
 
-def delete(session: Session, scope: Scope, location: Location) -> None:
+# --- what doors call: each opens its own transaction and answers with records ----------------
+
+
+def find(rt: Runtime, scope: Scope, location_id: int) -> LocationRecord:
+    with rt.reading() as session:
+        return location_record(get(session, scope, location_id))
+
+
+def search(rt: Runtime, scope: Scope, query: LocationQuery) -> LocationPage:
+    """The page of the scope's locations that ``query`` selects, and how many match in all."""
+    with rt.reading() as session:
+        return _search(session, scope, query)
+
+
+def at_path(rt: Runtime, scope: Scope, tiers: Sequence[str]) -> tuple[LocationRecord, bool]:
+    """``find_or_create_path``: the location at ``tiers``, and whether a tier was made."""
+    with rt.transaction() as session:
+        found, created = find_or_create_path(session, scope, tiers)
+        return location_record(found), created
+
+
+def add(
+    rt: Runtime,
+    scope: Scope,
+    node_name: str,
+    *,
+    parent_id: int | None = None,
+    code: str | None = None,
+) -> LocationRecord:
+    """A new child of ``parent_id`` (or a root) with ``code``; Invalid if its path exists."""
+    with rt.transaction() as session:
+        node = create(session, scope, node_name, parent_id=parent_id)
+        return location_record(_coded(session, scope, node, code))
+
+
+def add_path(
+    rt: Runtime, scope: Scope, tiers: Sequence[str], *, code: str | None = None
+) -> LocationRecord:
+    """A new location at ``tiers`` (missing tiers above it made too) with ``code``; Invalid if
+    the whole path exists already."""
+    with rt.transaction() as session:
+        node, created = find_or_create_path(session, scope, tiers)
+        if not created:
+            raise Invalid(f"location {node.path!r} already exists", field="path")
+        return location_record(_coded(session, scope, node, code))
+
+
+def _coded(session: Session, scope: Scope, node: Location, code: str | None) -> Location:
+    return node if code is None else update(session, scope, node, code=code)
+
+
+def change(
+    rt: Runtime,
+    scope: Scope,
+    location_id: int,
+    *,
+    node_name: str | Unset = UNSET,
+    parent_id: int | Unset | None = UNSET,
+    code: str | Unset | None = UNSET,
+) -> LocationRecord:
+    """``update`` the location ``location_id``: rename, move or recode it."""
+    with rt.transaction() as session:
+        node = get(session, scope, location_id)
+        changed = update(session, scope, node, node_name=node_name, parent_id=parent_id, code=code)
+        return location_record(changed)
+
+
+def delete(rt: Runtime, scope: Scope, location_id: int) -> None:
     """Remove a location and everything below it; images there keep no location."""
-    location = get(session, scope, location.id)
-    session.delete(location)
-    session.flush()
+    with rt.transaction() as session:
+        session.delete(get(session, scope, location_id))

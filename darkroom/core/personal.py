@@ -1,19 +1,11 @@
-"""Images that belong to a person: each user's space, its albums, and who may see or change them.
+"""Personal spaces: each user's own space (``personal:<principal id>``), holding the albums a
+door keeps for them and their temporary images, and the guests' space (``personal:guests``),
+holding guests' temporary images, one album per guest identity.
 
-A user's space (``cyclos-user:<principal id>``) holds their profile and custom images, the
-albums of their advertisements and contact infos, and their temporary images. Guests' temporary
-images live in one shared space (``cyclos-user:guests``), one album per guest key or address.
-
-The rules, one place for every door:
-
-- profile, advertisement and contact-info images are seen by anyone who can see the owner
-  (guests included); custom and temporary images only by the owner and managers;
-- only the owner and managers change any of them;
-- a guest asking for something that needs a user is Unauthorized ("missing"); a user asking for
-  something that is not theirs is Forbidden.
-
-Scopes here are granted by ownership, not by grants: these spaces are personal, and
-``access.enter`` (grants on shared tenant spaces) has nothing to say about them.
+Who may see or change what is decided by ownership (``access.enter_personal`` and the rules next
+to it): the owner and managers change; anyone who may see the owner views albums whose policy
+is ``visible_to_guests``. This module finds images across personal spaces, by id or by key, and
+applies those rules to them.
 """
 
 from __future__ import annotations
@@ -21,30 +13,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from darkroom.core import albums, directory, images, spaces
-from darkroom.core.access import Actor, Scope
-from darkroom.core.albums import AlbumKind
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import Forbidden, Invalid, NotFound, Unauthorized
-from darkroom.core.filters import parse_int
-from darkroom.core.models import Album, Image, Principal, Space
-from darkroom.core.spaces import SpaceKind
-
-GUESTS = "guests"  # external id of the space holding guests' temporary images
-
-PUBLIC_KINDS = frozenset(
-    {AlbumKind.CYCLOS_PROFILE, AlbumKind.CYCLOS_AD, AlbumKind.CYCLOS_CONTACT_INFO}
-)
-KINDS = frozenset({*PUBLIC_KINDS, AlbumKind.CYCLOS_CUSTOM, AlbumKind.CYCLOS_TEMP})
-
-
-def space_of(session: Session, owner: Principal) -> Space:
-    """The user's personal space, made on first use."""
-    return spaces.ensure(session, SpaceKind.CYCLOS_USER, str(owner.id))
-
-
-def guest_space(session: Session) -> Space:
-    return spaces.ensure(session, SpaceKind.CYCLOS_USER, GUESTS)
+from darkroom.core import access, accounts, albums, images, spaces
+from darkroom.core.access import PERSONAL_SPACE, Actor, Scope, trusted_scope
+from darkroom.core.liveness import is_live, live_rows
+from darkroom.core.policy import AlbumPolicy, AlbumType
+from darkroom.core.records import AlbumRecord, ImageRecord, album_record, image_records
+from darkroom.core.runtime import Runtime
+from darkroom.core.values import parse_id
+from darkroom.db.models import Album, Image, Principal, Space
+from darkroom.errors import NotFound, Unauthorized
 
 
 def owner_id(space: Space) -> int | None:
@@ -52,58 +29,38 @@ def owner_id(space: Space) -> int | None:
     return int(space.external_id) if space.external_id.isdigit() else None
 
 
-def owner_of(session: Session, space: Space) -> Principal:
-    """The user a personal space belongs to; NotFound for the guests' space."""
+def space_of(session: Session, owner: int) -> Space:
+    """The personal space of user ``owner``, made on first use (for writes only)."""
+    return spaces.ensure(session, PERSONAL_SPACE, str(owner))
+
+
+def system_scope(session: Session, space: Space) -> Scope:
+    """A scope on a user's personal space acting as its owner, for provisioning that the caller
+    (CLI, admin endpoint) has already decided may happen. NotFound for the guests' space."""
     found = owner_id(space)
     principal = session.get(Principal, found) if found is not None else None
     if principal is None:
         raise NotFound("user", space.external_id)
-    return principal
+    return trusted_scope(space, accounts.actor_of(principal))
 
 
-def may_manage(actor: Actor, owner: int | None) -> bool:
-    return actor.manages or (owner is not None and actor.principal_id == owner)
-
-
-def may_view(actor: Actor, owner: int | None, kind: AlbumKind) -> bool:
-    return kind in PUBLIC_KINDS or may_manage(actor, owner)
-
-
-def deny(actor: Actor, message: str) -> None:
-    """Raise what refusing ``actor`` means: a guest must log in, a user is not allowed."""
-    if actor.is_guest:
-        raise Unauthorized(message)
-    raise Forbidden(message)
-
-
-def scope(
-    session: Session, actor: Actor, owner: Principal, kind: AlbumKind, *, manage: bool
-) -> Scope:
-    """The owner's space, for ``actor`` to view (or, with ``manage``, change) ``kind`` images."""
-    allowed = may_manage(actor, owner.id) if manage else may_view(actor, owner.id, kind)
-    if not allowed:
-        deny(actor, f"no access to the {kind.value} images of user {owner.id}")
-    return Scope(space=space_of(session, owner), actor=actor)
-
-
-def album(session: Session, scope: Scope, kind: AlbumKind, external_id: str | None = None) -> Album:
-    """The scope's album of ``kind``, made on first use (with the kind's size policy)."""
-    return albums.ensure(session, scope, kind, external_id)
-
-
-def limit_of(kind: AlbumKind, found: Album | None) -> int | None:
-    """How many images the album holds at most (the kind's policy before it exists)."""
-    return found.max_images if found is not None else albums.POLICIES[kind].max_images
+def provide_album(
+    rt: Runtime, owner: int, album_type: AlbumType, external_id: str | None = None
+) -> AlbumRecord:
+    """User ``owner``'s album of ``album_type``, made (with its space) on first use: provisioning,
+    as ``system_scope``."""
+    with rt.transaction() as session:
+        scope = system_scope(session, space_of(session, owner))
+        return album_record(albums.ensure(session, scope, album_type, external_id))
 
 
 def find_image(session: Session, id_or_key: str) -> Image:
-    """A live, unexpired image of a personal album, by integer id or generated key."""
+    """A live, unexpired image of a personal space, by integer id or generated key."""
     image = _lookup(session, id_or_key)
     if (
         image is None
-        or image.deleted_at is not None
-        or image.album.kind not in KINDS
-        or (image.expires_at is not None and image.expires_at <= utcnow())
+        or not is_live(image)
+        or session.get_one(Space, image.space_id).kind != PERSONAL_SPACE
     ):
         raise NotFound("image", id_or_key)
     return image
@@ -112,87 +69,80 @@ def find_image(session: Session, id_or_key: str) -> Image:
 def _lookup(session: Session, id_or_key: str) -> Image | None:
     if not id_or_key.isdigit():
         return session.scalar(select(Image).where(Image.key == id_or_key))
-    try:
-        image_id = parse_int(id_or_key, field="id", minimum=1)
-    except Invalid:
-        return None
-    return session.get(Image, image_id)
+    image_id = parse_id(id_or_key)
+    return session.get(Image, image_id) if image_id is not None else None
 
 
-def image_to_view(
-    session: Session, actor: Actor, id_or_key: str, *, guest_identity: str | None = None
-) -> Image:
-    """The image ``id_or_key`` if ``actor`` may see it.
+def find_viewable(
+    rt: Runtime, actor: Actor, id_or_key: str, *, guest_identity: str | None = None
+) -> ImageRecord:
+    """The image ``id_or_key`` if ``actor`` may see it. Reads only.
 
     A key is a capability (unguessable, handed out in content URLs that browsers fetch without
     credentials), so an image asked for by key is served to anyone who has it. By id, the rules
-    of the module apply; a guest's temporary image is theirs when ``guest_identity`` matches.
+    of personal spaces apply; an image of the guests' space is seen by managers and by the guest
+    whose identity it carries (``guest_identity``).
     """
-    image = find_image(session, id_or_key)
-    if not id_or_key.isdigit():
-        return image
-    kind, owner = _kind_and_owner(session, image)
-    if kind is AlbumKind.CYCLOS_TEMP and owner is None:
-        if actor.is_guest and guest_identity is not None and guest_identity == image.guest_key:
-            return image
-        if not actor.manages:
-            deny(actor, f"no access to image {id_or_key}")
-        return image
-    if owner is not None and kind in PUBLIC_KINDS:
-        require_owner_visible(session, actor, owner, id_or_key)
-    if not may_view(actor, owner, kind):
-        deny(actor, f"no access to image {id_or_key}")
-    return image
+    with rt.reading() as session:
+        image = find_image(session, id_or_key)
+        if id_or_key.isdigit():
+            _check_view(session, actor, image, id_or_key, guest_identity)
+        return image_records(session, [image])[0]
 
 
-def image_to_manage(session: Session, actor: Actor, id_or_key: str) -> tuple[Image, Scope]:
-    """The image ``id_or_key`` and a scope to change it in, if ``actor`` may change it."""
+def _check_view(
+    session: Session, actor: Actor, image: Image, key: str, guest_identity: str | None
+) -> None:
+    owner = owner_id(session.get_one(Space, image.space_id))
+    policy = AlbumPolicy.of(image.album)
+    if owner is None:
+        theirs = actor.is_guest and guest_identity is not None and guest_identity == image.guest_key
+        if not theirs and not actor.manages:
+            access.refuse(actor, f"no access to image {key}")
+        return
+    if policy.visible_to_guests:
+        # Images of a user nobody may see (inactive, for non-managers) do not exist for them.
+        principal = session.get(Principal, owner)
+        if principal is None or not access.may_see(actor, principal):
+            raise NotFound("image", key)
+    if not access.may_view(actor, owner, policy):
+        access.refuse(actor, f"no access to image {key}")
+
+
+def delete_image(rt: Runtime, actor: Actor, id_or_key: str) -> None:
+    """Delete the image ``id_or_key`` for good, if ``actor`` may change it (owner, managers)."""
     if actor.is_guest:
         raise Unauthorized("changing an image needs a logged-in user")
-    image = find_image(session, id_or_key)
-    _, owner = _kind_and_owner(session, image)
-    if not may_manage(actor, owner):
-        deny(actor, f"no access to image {id_or_key}")
-    return image, Scope(space=session.get_one(Space, image.space_id), actor=actor)
+    with rt.reading() as session:
+        image = find_image(session, id_or_key)
+        owner = owner_id(session.get_one(Space, image.space_id))
+        image_id, policy = image.id, AlbumPolicy.of(image.album)
+    if owner is None:
+        if not access.may_manage(actor, None):
+            access.refuse(actor, f"no access to image {id_or_key}")
+        scope = access.enter_guests(rt, actor, write=True)
+    else:
+        scope = access.enter_personal(rt, actor, owner, policy, write=True)
+    images.purge(rt, scope, image_id)
 
 
-def require_owner_visible(session: Session, actor: Actor, owner: int, key: str) -> None:
-    """Images of a user nobody may see (inactive, for non-managers) do not exist for ``actor``."""
-    principal = session.get(Principal, owner)
-    if principal is None or not directory.visible(actor, principal):
-        raise NotFound("image", key)
-
-
-def kind_of(image: Image) -> AlbumKind:
-    return AlbumKind(image.album.kind)
-
-
-def _kind_and_owner(session: Session, image: Image) -> tuple[AlbumKind, int | None]:
-    return kind_of(image), owner_id(session.get_one(Space, image.space_id))
-
-
-def portrait(session: Session, owner: Principal) -> Image | None:
-    """The image that depicts the user: their first profile image, if any."""
-    space = spaces.find(session, SpaceKind.CYCLOS_USER, str(owner.id))
-    if space is None:
-        return None
-    return session.scalar(
-        select(Image)
-        .join(Album, Album.id == Image.album_id)
-        .where(
-            Album.space_id == space.id,
-            Album.kind == AlbumKind.CYCLOS_PROFILE,
-            Album.deleted_at.is_(None),
-            Image.deleted_at.is_(None),
+def portrait(rt: Runtime, owner: int, kind: str) -> ImageRecord | None:
+    """The image that depicts user ``owner``: the first image of their album of ``kind``, if
+    any. Reads only."""
+    with rt.reading() as session:
+        space = spaces.find(session, PERSONAL_SPACE, str(owner))
+        if space is None:
+            return None
+        first = session.scalar(
+            select(Image)
+            .join(Album, Album.id == Image.album_id)
+            .where(
+                Album.space_id == space.id,
+                Album.kind == kind,
+                Album.deleted_at.is_(None),
+                live_rows(),
+            )
+            .order_by(Image.position, Image.id)
+            .limit(1)
         )
-        .order_by(Image.position, Image.id)
-        .limit(1)
-    )
-
-
-def images_of(
-    session: Session, scope: Scope, kind: AlbumKind, external_id: str | None = None
-) -> tuple[Album | None, list[Image]]:
-    """The scope's album of ``kind`` (None before its first use) and its images in order."""
-    found = albums.find(session, scope, kind, external_id)
-    return found, (images.in_album(session, scope, found) if found is not None else [])
+        return image_records(session, [first])[0] if first is not None else None

@@ -14,10 +14,13 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from darkroom.core.access import Scope
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import Invalid
-from darkroom.core.filters import DateRange, SortKey, TimeRange
-from darkroom.core.models import Album, Image, ImageTrade, Location
+from darkroom.core.liveness import unexpired_rows
+from darkroom.core.records import ImagePage as ImageRecordPage
+from darkroom.core.records import image_records
+from darkroom.core.runtime import Runtime
+from darkroom.core.values import DateRange, SortKey, TimeRange
+from darkroom.db.models import Album, Image, ImageTrade, Location
+from darkroom.errors import Invalid
 
 
 class Deleted(StrEnum):
@@ -35,7 +38,7 @@ SORTABLE: dict[str, Any] = {
     "log_date": Image.log_date,
     "position": Image.position,
     "name": Image.name,
-    "uuid": Image.uuid,  # Moov breaks createdOn ties by imageID
+    "uuid": Image.uuid,  # a stable tie-break for doors that order by creation time
 }
 
 
@@ -96,7 +99,7 @@ def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image
         # visibility columns: count and page read the subtree's index entries only.
         in_space = _unindexed(Image.space_id) == scope.space_id
     stmt = select(Image).where(in_space)
-    stmt = stmt.where(or_(Image.expires_at.is_(None), Image.expires_at > utcnow()))
+    stmt = stmt.where(unexpired_rows())
     if query.deleted is Deleted.EXCLUDE:
         stmt = stmt.where(Image.deleted_at.is_(None))
     elif query.deleted is Deleted.ONLY:
@@ -215,3 +218,18 @@ def album_ids_with_images(
     if kinds:
         stmt = stmt.where(Album.kind.in_(kinds))
     return list(session.scalars(stmt.order_by(Album.id)))
+
+
+def find_images(rt: Runtime, scope: Scope, query: ImageQuery) -> ImageRecordPage:
+    """``list_images`` in a read-only transaction, answered with records."""
+    with rt.reading() as session:
+        page = list_images(session, scope, query)
+        return ImageRecordPage(items=image_records(session, page.items), total=page.total)
+
+
+def albums_with_images(
+    rt: Runtime, scope: Scope, query: ImageQuery, *, kinds: Sequence[str] = ()
+) -> list[int]:
+    """``album_ids_with_images`` in a read-only transaction."""
+    with rt.reading() as session:
+        return album_ids_with_images(session, scope, query, kinds=kinds)

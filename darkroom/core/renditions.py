@@ -1,63 +1,86 @@
-"""What to send when a client asks for an image at most so wide and so high, in the formats its
-API may serve: the original bytes when they will do, else a cached variant (``core.variants``).
+"""What to send when a client asks for an image: the one sizing rule and the one format policy
+of every door. The bytes come from the stored original when it will do, else from a cached
+variant (``core.variants``).
 
-Sizes keep the ratio and never enlarge: one side given is a maximum for that side, both given is
-the largest size that fits both, and a box larger than the original gives the original.
+Sizing: a box of at most ``width`` x ``height`` (a side of None or 0 is unbounded); the image is
+fitted inside it keeping its ratio and is never enlarged, so a box at least as large as the
+original asks for the original size. Sides are clamped to the original's first, which makes every
+box beyond the original one variant instead of one per size asked.
+
+Format: the client's preferred format when its API may send it; else the stored format (as the
+variant encoder keeps it: GIF stills become PNG) when allowed; else PNG if the image may be
+transparent, else JPEG, else the first format the API allows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from darkroom.core import variants
 from darkroom.core.blobs import blob_key
-from darkroom.core.errors import Invalid
-from darkroom.core.models import Blob
 from darkroom.core.runtime import Runtime
-from darkroom.core.variants import Delivery
+from darkroom.core.variants import Delivery, StoredBlob
+from darkroom.errors import Invalid
 from darkroom.media import ImageFormat, RenderSpec
 from darkroom.media.alpha import ALPHA_HEAD_BYTES, may_have_alpha
 
 
-def deliver(
-    rt: Runtime,
-    blob: Blob,
-    *,
-    width: int | None = None,
-    height: int | None = None,
-    formats: frozenset[ImageFormat] | None = None,
-) -> Delivery:
-    """The bytes to send for ``blob`` fitted inside ``width`` x ``height`` (None: unbounded).
+@dataclass(frozen=True)
+class Ask:
+    """What a client asks for, as its door understood it.
 
-    ``formats`` limits what may be sent (None: anything); an original in another format is
-    re-encoded at its own size, as PNG when it may be transparent, else as JPEG.
+    - ``width``, ``height``: the box (None or 0: that side is unbounded);
+    - ``formats``: what the door may send (None: any format);
+    - ``preferred``: the format the client ranks highest (e.g. from ``Accept``), if any;
+    - ``stored_bytes``: whether the uploaded bytes may be sent as they are when they fit the ask
+      (False re-encodes them, which also strips their metadata).
     """
-    box_w, box_h = _clamped(width, blob.width, "width"), _clamped(height, blob.height, "height")
+
+    width: int | None = None
+    height: int | None = None
+    formats: frozenset[ImageFormat] | None = None
+    preferred: ImageFormat | None = None
+    stored_bytes: bool = True
+
+
+def deliver(rt: Runtime, blob: StoredBlob, ask: Ask) -> Delivery:
+    """The bytes to send for ``blob`` under ``ask``: the original or a (cached) variant."""
+    box_w = _clamped(ask.width, blob.width, "width")
+    box_h = _clamped(ask.height, blob.height, "height")
     whole = box_w in (0, blob.width) and box_h in (0, blob.height)
-    if whole and _allowed(ImageFormat(blob.format), formats):
+    if whole and served_format(rt, blob, ask) is ImageFormat(blob.format) and ask.stored_bytes:
         return variants.original(blob)
     spec = RenderSpec(0, 0) if whole else RenderSpec(box_w, box_h)
-    output = spec.output_format(ImageFormat(blob.format))
-    if not _allowed(output, formats):
-        assert formats is not None
-        spec = RenderSpec(spec.width, spec.height, format=_fallback(rt, blob, formats))
-    return variants.variant(rt, blob, spec)
+    output = _output_format(rt, blob, spec.output_format(ImageFormat(blob.format)), ask)
+    return variants.variant(rt, blob, RenderSpec(spec.width, spec.height, format=output))
 
 
-def served_format(
-    rt: Runtime, blob: Blob, formats: frozenset[ImageFormat] | None = None
-) -> ImageFormat:
+def served_format(rt: Runtime, blob: StoredBlob, ask: Ask) -> ImageFormat:
     """The format ``deliver`` sends ``blob`` in at its original size."""
     source = ImageFormat(blob.format)
-    if _allowed(source, formats):
-        return source
-    assert formats is not None
-    return _fallback(rt, blob, formats)
+    kept = source if ask.stored_bytes else RenderSpec(0, 0).output_format(source)
+    return _output_format(rt, blob, kept, ask)
+
+
+def _output_format(rt: Runtime, blob: StoredBlob, encoded: ImageFormat, ask: Ask) -> ImageFormat:
+    """The format policy (module docstring); ``encoded`` is what the encoder makes of the source."""
+    if ask.preferred is not None and _allowed(ask.preferred, ask.formats):
+        return ask.preferred
+    if _allowed(encoded, ask.formats):
+        return encoded
+    assert ask.formats is not None  # every format is allowed when there is no list
+    if ImageFormat.PNG in ask.formats and may_have_alpha(ImageFormat(blob.format), _head(rt, blob)):
+        return ImageFormat.PNG
+    if ImageFormat.JPEG in ask.formats:
+        return ImageFormat.JPEG
+    return min(ask.formats)
 
 
 def _clamped(side: int | None, original: int, name: str) -> int:
     """A requested side, never more than the original's (nothing is enlarged); 0 for none."""
-    if side is None:
+    if side is None or side == 0:
         return 0
-    if side <= 0:
+    if side < 0:
         raise Invalid(f"{name} must be a positive number of pixels", field=name)
     return min(side, original)
 
@@ -66,14 +89,5 @@ def _allowed(fmt: ImageFormat, formats: frozenset[ImageFormat] | None) -> bool:
     return formats is None or fmt in formats
 
 
-def _fallback(rt: Runtime, blob: Blob, formats: frozenset[ImageFormat]) -> ImageFormat:
-    source = ImageFormat(blob.format)
-    if ImageFormat.PNG in formats and may_have_alpha(source, _head(rt, blob)):
-        return ImageFormat.PNG
-    if ImageFormat.JPEG in formats:
-        return ImageFormat.JPEG
-    return min(formats)
-
-
-def _head(rt: Runtime, blob: Blob) -> bytes:
+def _head(rt: Runtime, blob: StoredBlob) -> bytes:
     return b"".join(rt.store.open_range(blob_key(blob.sha256), 0, ALPHA_HEAD_BYTES))

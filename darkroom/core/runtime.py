@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from darkroom.config import Settings
@@ -72,6 +72,12 @@ class Runtime:
             session.begin(),
         ):
             yield session
+
+    def ping(self) -> None:
+        """Ask the database for ``SELECT 1``; whatever the driver raises on failure propagates
+        (readiness probes report it)."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     @contextmanager
     def cpu_slot(self) -> Iterator[None]:

@@ -1,34 +1,43 @@
-"""Spaces: the tenant boundaries of the three APIs, found or created by (kind, external id)."""
+"""Spaces: tenant boundaries, found or created by (kind, external id). Kinds are the doors' names
+(``darkroom.api.vocabulary``); core gives meaning to one only, users' personal spaces."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from darkroom.core.errors import Invalid
-from darkroom.core.models import Space
+from darkroom.core.records import SpaceRecord
+from darkroom.db.models import Space
+from darkroom.errors import Invalid
 
 MAX_EXTERNAL_ID = 128  # the width of spaces.external_id
 
-
-class SpaceKind(StrEnum):
-    PROCORE_COMPANY = "procore-company"
-    PROCORE_PROJECT = "procore-project"
-    MOOV_ACCOUNT = "moov-account"
-    CYCLOS_USER = "cyclos-user"
+Seed = Callable[[Session, Space], None]
+"""Work done in the transaction that makes a space, e.g. giving it its first reference data."""
+Seeds = Mapping[str, Seed]  # by space kind
+NO_SEEDS: Seeds = MappingProxyType({})
 
 
-def find(session: Session, kind: SpaceKind, external_id: str) -> Space | None:
+def find(session: Session, kind: str, external_id: str) -> Space | None:
     return session.scalar(select(Space).where(Space.kind == kind, Space.external_id == external_id))
 
 
 def ensure(
-    session: Session, kind: SpaceKind, external_id: str, *, parent: Space | None = None
+    session: Session,
+    kind: str,
+    external_id: str,
+    *,
+    parent: Space | None = None,
+    seeds: Seeds = NO_SEEDS,
 ) -> Space:
-    """The space ``kind:external_id``, created if missing (safe under concurrent creators)."""
+    """The space ``kind:external_id``, created if missing (safe under concurrent creators).
+
+    A space made here gets the seed ``seeds`` holds for its kind, in the same transaction.
+    """
     existing = find(session, kind, external_id)
     if existing is not None:
         return existing
@@ -41,10 +50,13 @@ def ensure(
         if existing is None:
             raise
         return existing
+    seed = seeds.get(kind)
+    if seed is not None:
+        seed(session, space)
     return space
 
 
-def ancestors(session: Session, space: Space) -> list[Space]:
+def ancestors(session: Session, space: Space | SpaceRecord) -> list[Space]:
     """The parents of ``space``, nearest first (a project's company)."""
     chain: list[Space] = []
     parent_id = space.parent_id
@@ -57,18 +69,16 @@ def ancestors(session: Session, space: Space) -> list[Space]:
     return chain
 
 
-def parse_ref(text: str) -> tuple[SpaceKind, str]:
-    """``"moov-account:acct1"`` → (SpaceKind.MOOV_ACCOUNT, "acct1"), as the CLI names spaces."""
+def parse_ref(text: str, kinds: Mapping[str, str]) -> tuple[str, str]:
+    """``"team:acme"`` → ("team", "acme"), as the CLI names spaces; ``kinds`` maps the names a
+    user may write to the space kinds they stand for."""
     kind_text, sep, external_id = text.partition(":")
-    kinds = ", ".join(k.value for k in SpaceKind)
+    names = ", ".join(kinds)
     if not sep or not external_id:
-        raise Invalid(f"space must look like KIND:ID with KIND one of {kinds}", field="space")
-    try:
-        kind = SpaceKind(kind_text)
-    except ValueError:
-        raise Invalid(
-            f"unknown space kind {kind_text!r}; use one of {kinds}", field="space"
-        ) from None
+        raise Invalid(f"space must look like KIND:ID with KIND one of {names}", field="space")
+    kind = kinds.get(kind_text)
+    if kind is None:
+        raise Invalid(f"unknown space kind {kind_text!r}; use one of {names}", field="space")
     if (
         len(external_id) > MAX_EXTERNAL_ID
         or not external_id.isprintable()
@@ -84,6 +94,6 @@ def parse_ref(text: str) -> tuple[SpaceKind, str]:
 PRIVATE_BY_DEFAULT = "private_by_default"  # the space setting new images take ``private`` from
 
 
-def private_by_default(space: Space) -> bool:
+def private_by_default(space: Space | SpaceRecord) -> bool:
     """Whether new images of ``space`` are private unless the uploader says otherwise."""
     return bool((space.settings or {}).get(PRIVATE_BY_DEFAULT, False))

@@ -1,4 +1,5 @@
-"""Trades: reference data of a space (a Procore company) that images are tagged with."""
+"""Trades: reference data of a space (e.g. a company) that images of it and its children are
+tagged with. Anyone who may enter the space lists them; managers and admins add them."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from darkroom.core.access import Scope
-from darkroom.core.errors import Forbidden, Invalid
-from darkroom.core.models import Space, Trade
+from darkroom.core.records import TradeRecord, trade_record
+from darkroom.core.runtime import Runtime
+from darkroom.core.spaces import Seed
+from darkroom.db.models import Space, Trade
+from darkroom.errors import Forbidden, Invalid
 
 
 def create(session: Session, scope: Scope, name: str, *, active: bool = True) -> Trade:
@@ -19,24 +23,32 @@ def create(session: Session, scope: Scope, name: str, *, active: bool = True) ->
     return trade
 
 
-def list_trades(session: Session, scope: Scope) -> list[Trade]:
-    return list(
-        session.scalars(select(Trade).where(Trade.space_id == scope.space_id).order_by(Trade.id))
-    )
+def starter(name: str) -> Seed:
+    """A seed (``spaces.ensure``) giving a new space the trade ``name``, so tagging works from
+    its first image."""
+
+    def seed(session: Session, space: Space) -> None:
+        session.add(Trade(space_id=space.id, name=name, active=True))
+        session.flush()
+
+    return seed
 
 
-DEFAULT_TRADE = "General"
+# --- what doors call: each opens its own transaction and answers with records ----------------
 
 
-def add(session: Session, scope: Scope, name: str, *, active: bool = True) -> Trade:
-    """A new trade of the scope's space, added by a manager or admin (trades are reference data)."""
+def find_all(rt: Runtime, scope: Scope) -> tuple[TradeRecord, ...]:
+    """The trades of the scope's space, oldest first (none in an unborn space)."""
+    with rt.reading() as session:
+        rows = session.scalars(
+            select(Trade).where(Trade.space_id == scope.space_id).order_by(Trade.id)
+        )
+        return tuple(trade_record(row) for row in rows)
+
+
+def add(rt: Runtime, scope: Scope, name: str, *, active: bool = True) -> TradeRecord:
+    """A new trade of the scope's space; only managers and admins add reference data."""
     if not scope.actor.manages:
         raise Forbidden("only managers and admins add trades")
-    return create(session, scope, name, active=active)
-
-
-def ensure_default(session: Session, space: Space) -> None:
-    """A space's first use gives it the trade "General", so tagging works from the start."""
-    if session.scalar(select(Trade.id).where(Trade.space_id == space.id).limit(1)) is None:
-        session.add(Trade(space_id=space.id, name=DEFAULT_TRADE, active=True))
-        session.flush()
+    with rt.transaction() as session:
+        return trade_record(create(session, scope, name, active=active))

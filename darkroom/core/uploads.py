@@ -1,4 +1,8 @@
-"""Two-phase uploads: announce an upload, send its bytes later, then make an image of it."""
+"""Two-phase uploads: announce an upload, send its bytes later, then make an image of it.
+
+Doors call the functions that take a ``Runtime`` and answer with ``UploadRecord``s; the ones that
+take a session are building blocks for core and tests.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,15 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
-from darkroom.core import blobs, images, spaces
+from darkroom.clock import utcnow
+from darkroom.core import albums, blobs, images, spaces
 from darkroom.core.access import Scope
 from darkroom.core.blobs import Source
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import Conflict, Forbidden, Invalid, NotFound
 from darkroom.core.images import NewImage
-from darkroom.core.models import Album, Blob, Image, Upload
+from darkroom.core.records import ImageRecord, UploadRecord, image_record, upload_record
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Blob, Upload
+from darkroom.errors import Conflict, Forbidden, Invalid, NotFound
 from darkroom.media import ImageFormat
 
 SEND_BY = "send_by"  # extras key: ISO instant after which the bytes are refused
@@ -41,7 +46,7 @@ def create(
 ) -> Upload:
     """A pending upload owned by the scope's actor, usable until ``ttl`` from now.
 
-    With ``send_within``, its bytes must arrive that soon (Procore's one-hour storage window);
+    With ``send_within``, its bytes must arrive that soon (a door's storage window);
     ``extras`` keeps what a door needs to check the sender (e.g. a signed policy's secret).
     """
     now = utcnow()
@@ -68,8 +73,8 @@ def get(
 ) -> Upload:
     """An upload of the scope's space that belongs to the caller (managers see all).
 
-    With ``from_ancestors``, the caller's own uploads of the space's ancestors count too (a
-    Procore company upload used in one of its projects).
+    With ``from_ancestors``, the caller's own uploads of the space's ancestors count too (an
+    upload to a top-level space used in one of its child spaces).
     """
     upload = session.get(Upload, upload_uuid)
     if upload is None:
@@ -100,16 +105,10 @@ def receive(
     *,
     formats: frozenset[ImageFormat] | None = None,
     max_bytes: int | None = None,
-) -> Upload:
+) -> UploadRecord:
     """The bytes of a pending upload arrive (the caller has proved it may send them)."""
-    with rt.transaction() as session:
-        upload = session.get(Upload, upload_uuid)
-        if upload is None:
-            raise NotFound("upload", upload_uuid)
-        if upload.status != UploadStatus.PENDING:
-            raise Conflict("upload already received")
-        if upload.expires_at <= utcnow() or _past_send_by(upload):
-            raise Forbidden("upload expired")
+    with rt.reading() as session:
+        _pending(session, upload_uuid)
     return blobs.store_and_use(
         rt,
         source,
@@ -119,14 +118,15 @@ def receive(
     )
 
 
-def _complete(rt: Runtime, upload_uuid: str, blob: Blob) -> Upload:
+def _complete(rt: Runtime, upload_uuid: str, blob: Blob) -> UploadRecord:
     with rt.transaction() as session:
         blobs.require(session, blob.sha256)
         upload = session.get_one(Upload, upload_uuid)
         upload.blob_sha256 = blob.sha256
         upload.status = UploadStatus.COMPLETE
         upload.completed_at = utcnow()
-    return upload
+        session.flush()
+        return upload_record(upload)
 
 
 def consume(
@@ -152,37 +152,79 @@ def unclaim(session: Session, upload_uuid: str) -> None:
         upload.status = UploadStatus.COMPLETE
 
 
-def create_image(
+def _any(session: Session, upload_uuid: str) -> Upload:
+    upload = session.get(Upload, upload_uuid)
+    if upload is None:
+        raise NotFound("upload", upload_uuid)
+    return upload
+
+
+# --- what doors call: each opens its own transaction and answers with records ----------------
+
+
+def announce(
     rt: Runtime,
     scope: Scope,
-    album: Album,
+    *,
+    ttl: timedelta,
+    filename: str = "",
+    content_type: str = "",
+    send_within: timedelta | None = None,
+    extras: dict[str, Any] | None = None,
+) -> UploadRecord:
+    """``create`` a pending upload of the caller's in the scope's space."""
+    with rt.transaction() as session:
+        upload = create(
+            session,
+            scope,
+            ttl=ttl,
+            filename=filename,
+            content_type=content_type,
+            send_within=send_within,
+            extras=extras,
+        )
+        return upload_record(upload)
+
+
+def find(rt: Runtime, scope: Scope, upload_uuid: str) -> UploadRecord:
+    """The caller's upload of the scope's space (any of that space for managers), as ``get``."""
+    with rt.reading() as session:
+        return upload_record(get(session, scope, upload_uuid))
+
+
+def peek(rt: Runtime, upload_uuid: str) -> UploadRecord:
+    """An upload by uuid alone, for a storage endpoint that checks the sender itself (a signed
+    policy in its extras) before calling ``receive``. NotFound when there is none."""
+    with rt.reading() as session:
+        return upload_record(_any(session, upload_uuid))
+
+
+def add_image(
+    rt: Runtime,
+    scope: Scope,
+    album_id: int,
     upload_uuid: str,
     new: NewImage,
     *,
     from_ancestors: bool = False,
-) -> Image:
-    """A new image of a completed upload's bytes (see ``consume``; ``from_ancestors`` as there).
+) -> ImageRecord:
+    """A new image in the scope's album ``album_id`` of a completed upload's bytes (see
+    ``consume``; ``from_ancestors`` as there).
 
     The upload is used up only when the image is made: if making it fails, it can be used
     again.
     """
     with rt.transaction() as session:
         blob = consume(session, scope, upload_uuid, from_ancestors=from_ancestors)
+        album = albums.get(session, scope, album_id)
     try:
-        return images.create_from_blob(rt, scope, album, blob, new)
+        created = images.create_from_blob(rt, scope, album, blob, new)
     except BaseException:
         with rt.transaction() as session:
             unclaim(session, upload_uuid)
         raise
-
-
-def peek(session: Session, upload_uuid: str) -> Upload:
-    """An upload by uuid alone, for a storage endpoint that checks the sender itself (a signed
-    policy in its extras) before calling ``receive``. NotFound when there is none."""
-    upload = session.get(Upload, upload_uuid)
-    if upload is None:
-        raise NotFound("upload", upload_uuid)
-    return upload
+    with rt.reading() as session:
+        return image_record(session, images.get(session, scope, created.id))
 
 
 # --- segmented uploads ----------------------------------------------------------------------
@@ -219,7 +261,7 @@ def receive_segment(rt: Runtime, upload_uuid: str, index: int, source: Source) -
 
 
 def _declared_segment(rt: Runtime, upload_uuid: str, index: int) -> dict[str, Any]:
-    with rt.transaction() as session:
+    with rt.reading() as session:
         upload = _pending(session, upload_uuid)
         declared = (upload.extras or {}).get(SEGMENTS) or []
     if not 0 <= index < len(declared):
@@ -229,7 +271,7 @@ def _declared_segment(rt: Runtime, upload_uuid: str, index: int) -> dict[str, An
 
 
 def _pending(session: Session, upload_uuid: str) -> Upload:
-    upload = peek(session, upload_uuid)
+    upload = _any(session, upload_uuid)
     if upload.status != UploadStatus.PENDING:
         raise Conflict("upload already received")
     if upload.expires_at <= utcnow() or _past_send_by(upload):
@@ -246,17 +288,20 @@ def _md5(data: BinaryIO) -> str:
 
 def complete_segments(
     rt: Runtime,
+    scope: Scope,
     upload_uuid: str,
     etags: Sequence[str],
     *,
     formats: frozenset[ImageFormat] | None = None,
-) -> Upload:
-    """Join the received parts of a segmented upload, in order, into its bytes.
+) -> UploadRecord:
+    """Join the received parts of the caller's segmented upload (``get``), in order, into its
+    bytes.
 
     ``etags`` are the parts' ETags as the caller got them (quotes optional), one per declared
     part; a missing part or a different ETag is Invalid. The parts are removed afterwards.
     """
-    with rt.transaction() as session:
+    with rt.reading() as session:
+        get(session, scope, upload_uuid)
         declared = (_pending(session, upload_uuid).extras or {}).get(SEGMENTS) or []
     if len(etags) != len(declared):
         raise Invalid(f"expected {len(declared)} segment etags, got {len(etags)}", field="segments")
@@ -281,7 +326,7 @@ def _joined(rt: Runtime, keys: Sequence[str]) -> Iterator[bytes]:
 def sweep_segments(rt: Runtime) -> int:
     """Remove stored parts of uploads that can no longer be completed; how many were removed."""
     stale: list[str] = []
-    with rt.transaction() as session:
+    with rt.reading() as session:
         for key in rt.store.keys(SEGMENT_PREFIX):
             upload_uuid = key[len(SEGMENT_PREFIX) :].split("/")[0]
             upload = session.get(Upload, upload_uuid)

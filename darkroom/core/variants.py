@@ -7,14 +7,32 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from darkroom.core.blobs import blob_key
-from darkroom.core.models import Blob, Variant
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Variant
 from darkroom.media import MEZZANINE_SIDE, Fit, ImageFormat, RenderSpec, render
+
+
+class StoredBlob(Protocol):
+    """What rendering needs to know of a blob: a ``BlobRecord`` (or, inside core, its row)."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def byte_size(self) -> int: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def mezzanine_key(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -29,19 +47,19 @@ class Delivery:
     height: int
 
 
-def original(blob: Blob) -> Delivery:
+def original(blob: StoredBlob) -> Delivery:
     """The uploaded bytes as they are."""
     return Delivery(
         storage_key=blob_key(blob.sha256),
         etag=f'"{blob.sha256[:40]}"',
         format=ImageFormat(blob.format),
-        byte_size=blob.byte_size,
+        byte_size=int(blob.byte_size),
         width=blob.width,
         height=blob.height,
     )
 
 
-def variant(rt: Runtime, blob: Blob, spec: RenderSpec) -> Delivery:
+def variant(rt: Runtime, blob: StoredBlob, spec: RenderSpec) -> Delivery:
     """``blob`` rendered to ``spec``, from the cache when it was made before."""
     cached = _cached(rt, blob.sha256, spec.key)
     if cached is not None:
@@ -49,7 +67,7 @@ def variant(rt: Runtime, blob: Blob, spec: RenderSpec) -> Delivery:
     return rt.flights.run(f"{blob.sha256}/{spec.key}", lambda: _render_once(rt, blob, spec))
 
 
-def _render_once(rt: Runtime, blob: Blob, spec: RenderSpec) -> Delivery:
+def _render_once(rt: Runtime, blob: StoredBlob, spec: RenderSpec) -> Delivery:
     cached = _cached(rt, blob.sha256, spec.key)  # a caller before us may have just made it
     if cached is not None:
         return cached
@@ -99,7 +117,7 @@ def _delivery(row: Variant, sha256: str) -> Delivery:
     )
 
 
-def _source_key(blob: Blob, spec: RenderSpec) -> str:
+def _source_key(blob: StoredBlob, spec: RenderSpec) -> str:
     """The mezzanine when it holds enough pixels for ``spec``, else the original."""
     if blob.mezzanine_key is None:
         return blob_key(blob.sha256)

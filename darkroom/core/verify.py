@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from darkroom.core.blobs import blob_key
-from darkroom.core.errors import NotFound
-from darkroom.core.models import Blob
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Blob
+from darkroom.errors import NotFound
 
 CHUNK = 1024 * 1024
 

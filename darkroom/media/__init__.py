@@ -6,7 +6,7 @@
 - ``render``: ``render`` turns a source and a ``RenderSpec`` into encoded bytes, and
   ``make_mezzanine`` makes the <= 2048 px rendition variants are cut from.
 
-Everything raises the domain errors of ``darkroom.core.errors`` (``Unsupported``, ``Invalid``,
+Everything raises the domain errors of ``darkroom.errors`` (``Unsupported``, ``Invalid``,
 ``TooLarge``) with ``field="image"``, never ``pyvips.Error``. All functions block; call them from a
 thread pool in async code.
 """

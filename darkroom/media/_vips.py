@@ -22,7 +22,7 @@ from typing import Any
 
 import pyvips
 
-from darkroom.core.errors import Invalid, Unsupported
+from darkroom.errors import Invalid, Unsupported
 from darkroom.media import _gif
 from darkroom.media.formats import SNIFF_BYTES, ImageFormat, sniff
 

@@ -1,7 +1,7 @@
 """Whether an image may have transparency, read from its first bytes (no decoding).
 
-Doors that may not send a format (Cyclos serves PNG, JPEG or GIF only) re-encode it, to PNG when
-transparency must survive and to the smaller JPEG when it need not.
+A door that may not send an image's format re-encodes it, to PNG when transparency must survive
+and to the smaller JPEG when it need not (``core.renditions``).
 """
 
 from __future__ import annotations

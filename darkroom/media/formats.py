@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from darkroom.core.errors import Unsupported
+from darkroom.errors import Unsupported
 
 SNIFF_BYTES = 64
 """How many leading bytes ``sniff`` needs to see; fewer is fine for tiny inputs."""

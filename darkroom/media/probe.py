@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from darkroom.core.errors import TooLarge, Unsupported
+from darkroom.errors import TooLarge, Unsupported
 from darkroom.media import _exif
 from darkroom.media._markup import contains_markup
 from darkroom.media._vips import decode_fully, load, require_decodable, sniff_source, vips_errors

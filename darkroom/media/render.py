@@ -14,7 +14,7 @@ from typing import Any
 
 import pyvips
 
-from darkroom.core.errors import Invalid, TooLarge, Unsupported
+from darkroom.errors import Invalid, TooLarge, Unsupported
 from darkroom.media._vips import (
     FAIL_ON,
     Source,

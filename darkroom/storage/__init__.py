@@ -6,9 +6,10 @@ Pick a backend with :func:`open_store` from ``DARKROOM_STORAGE_URL``; see
 
 from typing import TYPE_CHECKING
 
-from darkroom.storage.base import BlobStore, Readable, StorageError, check_key, open_store
+from darkroom.storage.base import BlobStore, Readable, StorageError, check_key
 from darkroom.storage.local import LocalStore
 from darkroom.storage.memory import MemoryStore
+from darkroom.storage.urls import open_store
 
 if TYPE_CHECKING:
     from darkroom.storage.s3 import S3Store

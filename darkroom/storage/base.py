@@ -5,7 +5,7 @@ strings such as ``blobs/ab/cd/<sha256>`` or ``variants/<sha256>/<spec>.jpg``; ev
 accepts exactly the keys :func:`check_key` accepts, so code tested against
 :class:`~darkroom.storage.memory.MemoryStore` behaves the same on disk and on S3.
 
-Errors (from :mod:`darkroom.core.errors`):
+Errors (from :mod:`darkroom.errors`):
 
 - ``NotFound("blob", key)``: ``open``, ``open_range`` and ``size`` on an absent key.
 - ``Invalid``: a key or prefix breaking the rules below, or a negative range start.
@@ -19,13 +19,11 @@ disk, an unreachable or refusing S3 endpoint, a missing bucket): ``OSError``, of
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterator
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from darkroom.core.errors import Invalid
+from darkroom.errors import Invalid
 
 MAX_KEY_LENGTH = 1024
 """Longest key accepted, in characters (S3's limit in bytes; keys are ASCII)."""
@@ -38,7 +36,6 @@ DEFAULT_CHUNK_SIZE = 64 * 1024
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 _PREFIX_TAIL = re.compile(r"[A-Za-z0-9._-]*")
-_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
 
 class StorageError(OSError):
@@ -155,42 +152,3 @@ def check_range(start: int, end: int | None) -> None:
     """Refuse a negative ``start`` (suffix ranges are resolved by the caller with ``size``)."""
     if start < 0:
         raise Invalid(f"range start must be 0 or more, not {start}", field="start")
-
-
-def open_store(url: str, *, environ: Mapping[str, str] | None = None) -> BlobStore:
-    """Build the store a storage URL names (``DARKROOM_STORAGE_URL``).
-
-    - ``file:///abs/path`` or ``file://relative/path``: :class:`LocalStore` rooted there
-      (created if missing). The path is taken literally, without percent-decoding.
-    - ``memory://``: a fresh, empty :class:`MemoryStore`.
-    - ``s3://bucket`` or ``s3://bucket/prefix``: :class:`S3Store` on that bucket, keys under
-      the prefix; the endpoint (``DARKROOM_S3_ENDPOINT_URL``), credentials and region come from
-      ``environ`` (default ``os.environ``), as :mod:`darkroom.storage.s3` describes. The bucket
-      must exist.
-
-    Any problem raises ``ValueError`` that never repeats the URL (URLs may carry secrets) nor
-    a credential: an unknown scheme is named alone, an S3 bucket at most.
-    """
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or not _SCHEME.fullmatch(scheme):
-        raise ValueError("malformed storage URL; expected file://, memory:// or s3://")
-    if scheme == "file":
-        if not rest:
-            raise ValueError("file:// storage URL needs a path")
-        from darkroom.storage.local import LocalStore
-
-        return LocalStore(Path(rest))
-    if scheme == "memory":
-        if rest:
-            raise ValueError("memory:// storage URL takes no path")
-        from darkroom.storage.memory import MemoryStore
-
-        return MemoryStore()
-    if scheme == "s3":
-        from darkroom.storage.s3 import from_url
-
-        return from_url(rest, os.environ if environ is None else environ)
-    raise ValueError(
-        f"unsupported storage URL scheme {scheme!r}; expected file://, memory:// or s3://"
-    )

@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from darkroom.core.errors import Conflict, NotFound
+from darkroom.errors import Conflict, NotFound
 from darkroom.storage.base import (
     DEFAULT_CHUNK_SIZE,
     Readable,

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from darkroom.core.errors import Conflict, NotFound
+from darkroom.errors import Conflict, NotFound
 from darkroom.storage.base import (
     DEFAULT_CHUNK_SIZE,
     Readable,

@@ -1,6 +1,6 @@
 """A blob store in an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, ...), through boto3.
 
-Configuration, as :func:`~darkroom.storage.base.open_store` reads it:
+Configuration, as :func:`~darkroom.storage.urls.open_store` reads it:
 
 - ``DARKROOM_STORAGE_URL=s3://bucket/optional/prefix``: the bucket, and a folder inside it that
   holds every key (so several deployments can share one bucket). The URL never carries
@@ -60,7 +60,7 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from darkroom.core.errors import Conflict, Invalid, NotFound
+from darkroom.errors import Conflict, Invalid, NotFound
 from darkroom.storage.base import (
     DEFAULT_CHUNK_SIZE,
     Readable,

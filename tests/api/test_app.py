@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse, Response
 
 from darkroom.api.common.doors import Door
 from darkroom.app import MULTIPART_SLACK, create_app
-from darkroom.core.errors import DarkroomError, NotFound
 from darkroom.core.runtime import Runtime
+from darkroom.errors import DarkroomError, NotFound
 from tests.conftest import fresh_sqlite_database
 from tests.live import serve
 

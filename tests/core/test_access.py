@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from darkroom.api import vocabulary
 from darkroom.core import accounts, spaces
-from darkroom.core.access import GUEST, Actor, enter
-from darkroom.core.errors import Forbidden, Invalid, NotFound
-from darkroom.core.models import Principal, Space
+from darkroom.core.access import GUEST, Actor, enter_in
+from darkroom.core.records import SpaceRecord
 from darkroom.core.runtime import Runtime
-from darkroom.core.spaces import SpaceKind
+from darkroom.db.models import Principal, Space
+from darkroom.errors import Forbidden, Invalid, NotFound
 
 COMPANY, PROJECT, ACCOUNT = (
-    SpaceKind.PROCORE_COMPANY,
-    SpaceKind.PROCORE_PROJECT,
-    SpaceKind.MOOV_ACCOUNT,
+    vocabulary.PROCORE_COMPANY,
+    vocabulary.PROCORE_PROJECT,
+    vocabulary.MOOV_ACCOUNT,
 )
 
 
-def _space(
-    runtime: Runtime, kind: SpaceKind, external_id: str, parent: Space | None = None
-) -> Space:
+def _space(runtime: Runtime, kind: str, external_id: str, parent: Space | None = None) -> Space:
     with runtime.transaction() as session:
         return spaces.ensure(session, kind, external_id, parent=parent)
 
@@ -33,14 +32,14 @@ def _grant(runtime: Runtime, actor: Actor, space: Space) -> None:
 def _enter(
     runtime: Runtime,
     actor: Actor,
-    kind: SpaceKind,
+    kind: str,
     external_id: str,
     *,
     parent: Space | None = None,
     create: bool = False,
-) -> Space:
+) -> SpaceRecord:
     with runtime.transaction() as session:
-        return enter(session, actor, kind, external_id, parent=parent, create=create).space
+        return enter_in(session, actor, kind, external_id, write=create, parent=parent).space
 
 
 def _parent_id(runtime: Runtime, space: Space) -> int | None:
@@ -55,11 +54,13 @@ def test_enter_unknown_space_as_member_raises_not_found(runtime: Runtime, member
         assert spaces.find(session, ACCOUNT, "a1") is None
 
 
-def test_enter_unknown_space_as_admin_without_create_raises_not_found(
+def test_enter_unknown_space_as_admin_for_reading_gives_an_unborn_space_and_writes_nothing(
     runtime: Runtime, admin: Actor
 ) -> None:
-    with pytest.raises(NotFound):
-        _enter(runtime, admin, ACCOUNT, "a1")
+    entered = _enter(runtime, admin, ACCOUNT, "a1")
+    assert (entered.stored, entered.external_id) == (False, "a1")
+    with runtime.transaction() as session:
+        assert spaces.find(session, ACCOUNT, "a1") is None
 
 
 def test_enter_unknown_space_as_admin_with_create_creates_it(
@@ -150,8 +151,17 @@ def test_enter_orphan_project_with_grants_on_it_and_company_adopts_the_company(
     orphan = _space(runtime, PROJECT, "p1")
     _grant(runtime, member, company)
     _grant(runtime, member, orphan)
-    _enter(runtime, member, PROJECT, "p1", parent=company)
+    _enter(runtime, member, PROJECT, "p1", parent=company, create=True)
     assert _parent_id(runtime, orphan) == company.id
+
+
+def test_enter_orphan_project_for_reading_leaves_it_orphan(runtime: Runtime, member: Actor) -> None:
+    company = _space(runtime, COMPANY, "c1")
+    orphan = _space(runtime, PROJECT, "p1")
+    _grant(runtime, member, company)
+    _grant(runtime, member, orphan)
+    _enter(runtime, member, PROJECT, "p1", parent=company)
+    assert _parent_id(runtime, orphan) is None
 
 
 def test_enter_orphan_project_with_grant_on_it_alone_enters_without_adopting_the_company(
@@ -167,21 +177,21 @@ def test_enter_orphan_project_with_grant_on_it_alone_enters_without_adopting_the
 def test_enter_orphan_project_as_admin_adopts_the_company(runtime: Runtime, admin: Actor) -> None:
     company = _space(runtime, COMPANY, "c1")
     orphan = _space(runtime, PROJECT, "p1")
-    _enter(runtime, admin, PROJECT, "p1", parent=company)
+    _enter(runtime, admin, PROJECT, "p1", parent=company, create=True)
     assert _parent_id(runtime, orphan) == company.id
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("moov-account:a1", (SpaceKind.MOOV_ACCOUNT, "a1")),
-        ("procore-company:1", (SpaceKind.PROCORE_COMPANY, "1")),
-        ("procore-project:42", (SpaceKind.PROCORE_PROJECT, "42")),
-        ("cyclos-user:alice", (SpaceKind.CYCLOS_USER, "alice")),
+        ("moov-account:a1", (vocabulary.MOOV_ACCOUNT, "a1")),
+        ("procore-company:1", (vocabulary.PROCORE_COMPANY, "1")),
+        ("procore-project:42", (vocabulary.PROCORE_PROJECT, "42")),
+        ("cyclos-user:alice", (vocabulary.CYCLOS_USER, "alice")),
     ],
 )
-def test_parse_ref_of_kind_and_id_returns_both(text: str, expected: tuple[SpaceKind, str]) -> None:
-    assert spaces.parse_ref(text) == expected
+def test_parse_ref_of_kind_and_id_returns_both(text: str, expected: tuple[str, str]) -> None:
+    assert spaces.parse_ref(text, vocabulary.SPACE_KINDS) == expected
 
 
 @pytest.mark.parametrize(
@@ -211,5 +221,5 @@ def test_parse_ref_of_kind_and_id_returns_both(text: str, expected: tuple[SpaceK
 )
 def test_parse_ref_of_malformed_text_raises_invalid_naming_the_space_field(text: str) -> None:
     with pytest.raises(Invalid) as raised:
-        spaces.parse_ref(text)
+        spaces.parse_ref(text, vocabulary.SPACE_KINDS)
     assert raised.value.field == "space"

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from darkroom.clock import utcnow
 from darkroom.core import accounts
-from darkroom.core.access import Role
+from darkroom.core.access import Actor, Role
 from darkroom.core.accounts import CredentialKind
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import Conflict, Invalid, Unauthorized
-from darkroom.core.models import Credential, Principal
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Credential, Principal
+from darkroom.errors import Conflict, Invalid, Unauthorized
 
 PASSWORD = "correct horse battery staple"
 
@@ -25,9 +25,8 @@ def _user(runtime: Runtime, name: str = "ada", role: Role = Role.MEMBER) -> Prin
         return accounts.create_principal(session, name, password=PASSWORD, role=role)
 
 
-def _login(runtime: Runtime, name: str, password: str) -> Principal:
-    with runtime.transaction() as session:
-        return accounts.authenticate_password(session, name, password)
+def _login(runtime: Runtime, name: str, password: str) -> Actor:
+    return accounts.password_actor(runtime, name, password)
 
 
 def _issue(runtime: Runtime, principal: Principal, **options: Any) -> str:
@@ -40,9 +39,8 @@ def _use(
     token: str,
     kind: CredentialKind = CredentialKind.TOKEN,
     now: datetime | None = None,
-) -> Principal:
-    with runtime.transaction() as session:
-        return accounts.authenticate_token(session, token, kind, now=now)
+) -> Actor:
+    return accounts.token_actor(runtime, token, kind, now=now)
 
 
 def test_verify_password_with_its_own_hash_is_true() -> None:
@@ -99,7 +97,7 @@ def test_authenticate_password_with_right_password_returns_the_principal(
     runtime: Runtime,
 ) -> None:
     user = _user(runtime)
-    assert _login(runtime, "ada", PASSWORD).id == user.id
+    assert _login(runtime, "ada", PASSWORD).principal_id == user.id
 
 
 @pytest.mark.parametrize(
@@ -161,7 +159,7 @@ def test_issue_token_stores_no_column_containing_the_plaintext(runtime: Runtime)
 
 def test_authenticate_token_returns_its_principal(runtime: Runtime) -> None:
     user = _user(runtime)
-    assert _use(runtime, _issue(runtime, user)).id == user.id
+    assert _use(runtime, _issue(runtime, user)).principal_id == user.id
 
 
 def test_authenticate_token_of_another_kind_raises_unauthorized(runtime: Runtime) -> None:
@@ -241,9 +239,7 @@ def test_issue_token_of_kind_password_raises_invalid(runtime: Runtime) -> None:
 def test_ensure_admin_for_new_name_creates_an_admin_who_can_log_in(runtime: Runtime) -> None:
     with runtime.transaction() as session:
         accounts.ensure_admin(session, "root", "s3cret")
-    admin = _login(runtime, "root", "s3cret")
-    assert admin.role == Role.ADMIN
-    assert admin.active
+    assert _login(runtime, "root", "s3cret").role == Role.ADMIN
 
 
 def test_ensure_admin_again_with_new_password_replaces_password_and_role(
@@ -295,3 +291,23 @@ def test_verify_password_after_password_change_checks_new_hash() -> None:
 
 def _fail_if_called(*args: object, **kwargs: object) -> bytes:
     raise AssertionError("scrypt ran for a password verified moments ago")
+
+
+def _last_used(runtime: Runtime, token: str) -> datetime | None:
+    with runtime.reading() as session:
+        found = accounts.find_token(session, token, CredentialKind.SESSION)
+        assert found is not None
+        return found.last_used_at
+
+
+def test_session_use_within_a_minute_of_the_last_write_writes_nothing(runtime: Runtime) -> None:
+    token = _issue(
+        runtime, _user(runtime), kind=CredentialKind.SESSION, idle_timeout=timedelta(minutes=30)
+    )
+    issued = _last_used(runtime, token)
+    assert issued is not None
+    _use(runtime, token, CredentialKind.SESSION, now=issued + timedelta(seconds=59))
+    assert _last_used(runtime, token) == issued
+    later = issued + timedelta(seconds=61)
+    _use(runtime, token, CredentialKind.SESSION, now=later)
+    assert _last_used(runtime, token) == later

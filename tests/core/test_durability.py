@@ -11,8 +11,8 @@ from pathlib import Path
 
 from darkroom.config import Settings
 from darkroom.core import variants
-from darkroom.core.models import Image
 from darkroom.core.runtime import open_runtime
+from darkroom.db.models import Image
 from tests import images as samples
 from tests.conftest import fresh_sqlite_database
 
@@ -20,6 +20,7 @@ CHILD = textwrap.dedent(
     """
     import io, os, sys, time
     from darkroom.config import Settings
+    from darkroom.api import vocabulary
     from darkroom.core import albums, images, spaces
     from darkroom.core.access import Actor, Role, trusted_scope
     from darkroom.core.images import NewImage
@@ -28,10 +29,10 @@ CHILD = textwrap.dedent(
     rt = open_runtime(Settings(data_dir=sys.argv[1], database_url=sys.argv[2]))
     actor = Actor(principal_id=None, role=Role.ADMIN)
     with rt.transaction() as session:
-        space = spaces.ensure(session, spaces.SpaceKind.MOOV_ACCOUNT, "acct")
+        space = spaces.ensure(session, vocabulary.MOOV_ACCOUNT, "acct")
     scope = trusted_scope(space, actor)
     with rt.transaction() as session:
-        album = albums.ensure(session, scope, albums.AlbumKind.MOOV_ACCOUNT)
+        album = albums.ensure(session, scope, vocabulary.MOOV_IMAGES)
     data = open(sys.argv[3], "rb").read()
     image = images.ingest(rt, scope, album, io.BytesIO(data), NewImage(name="kept.jpg"))
     print(image.id, flush=True)  # the acknowledgement

@@ -8,15 +8,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from darkroom.api import vocabulary
+from darkroom.clock import utcnow
 from darkroom.core import albums, blobs, gc, images, uploads, variants
 from darkroom.core.access import Scope
-from darkroom.core.albums import AlbumKind
 from darkroom.core.blobs import blob_key
-from darkroom.core.clock import utcnow
 from darkroom.core.images import NewImage
-from darkroom.core.models import Album, Blob, Image, JobLock, Upload, Variant
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.core.uploads import UploadStatus
+from darkroom.db.models import Album, Blob, Image, JobLock, Upload, Variant
 from darkroom.media import RenderSpec
 from darkroom.storage import BlobStore
 from tests import images as samples
@@ -26,7 +26,7 @@ FAKE_SHA = "ab" * 32
 
 def _album(runtime: Runtime, scope: Scope) -> Album:
     with runtime.transaction() as session:
-        return albums.ensure(session, scope, AlbumKind.PROCORE_CATEGORY)
+        return albums.ensure(session, scope, vocabulary.PROCORE_CATEGORY)
 
 
 def _ingest(

@@ -7,14 +7,15 @@ from datetime import date
 
 import pytest
 
+from darkroom.api import vocabulary
 from darkroom.core import albums, images, locations, trades
 from darkroom.core.access import Role, Scope, trusted_scope
-from darkroom.core.albums import AlbumKind
 from darkroom.core.blobs import blob_key
-from darkroom.core.errors import Duplicate, Invalid, LimitExceeded, NotFound
 from darkroom.core.images import ImageChanges, NewImage
-from darkroom.core.models import Album, Blob, Image
+from darkroom.core.policy import AlbumPolicy, AlbumType
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Album, Blob, Image
+from darkroom.errors import Duplicate, Invalid, LimitExceeded, NotFound
 from tests import images as samples
 from tests.conftest import make_actor, scope_for
 
@@ -22,7 +23,7 @@ from tests.conftest import make_actor, scope_for
 @pytest.fixture
 def album(runtime: Runtime, scope: Scope) -> Album:
     with runtime.transaction() as session:
-        return albums.ensure(session, scope, AlbumKind.PROCORE_CATEGORY)
+        return albums.ensure(session, scope, vocabulary.PROCORE_CATEGORY)
 
 
 def _add(runtime: Runtime, scope: Scope, album: Album, seed: int = 1, **fields: object) -> Image:
@@ -38,7 +39,6 @@ def test_get_by_each_identifier_returns_the_image(
         assert images.get(session, scope, image.id).id == image.id
         assert images.get_by_uuid(session, scope, image.uuid).id == image.id
         assert images.get_public(session, image.public_id).id == image.id
-        assert images.get_by_key(session, image.key).id == image.id
 
 
 def test_get_from_another_space_raises_not_found(
@@ -78,7 +78,7 @@ def test_update_moves_album_and_replaces_trades(
     runtime: Runtime, scope: Scope, album: Album
 ) -> None:
     with runtime.transaction() as session:
-        other = albums.create(session, scope, AlbumKind.PROCORE_CATEGORY, name="Other")
+        other = albums.create(session, scope, vocabulary.PROCORE_CATEGORY, name="Other")
         first, second = trades.create(session, scope, "A"), trades.create(session, scope, "B")
     image = _add(runtime, scope, album, trade_ids=[first.id])
     with runtime.transaction() as session:
@@ -133,7 +133,7 @@ def test_restore_when_album_was_deleted_uses_fallback(
     runtime: Runtime, scope: Scope, album: Album
 ) -> None:
     with runtime.transaction() as session:
-        doomed = albums.create(session, scope, AlbumKind.PROCORE_CATEGORY, name="Doomed")
+        doomed = albums.create(session, scope, vocabulary.PROCORE_CATEGORY, name="Doomed")
     image = _add(runtime, scope, doomed)
     with runtime.transaction() as session:
         albums.delete(session, scope, albums.get(session, scope, doomed.id))
@@ -187,7 +187,7 @@ def test_reorder_with_foreign_id_raises_invalid_and_changes_nothing(
 ) -> None:
     a, b = _add(runtime, scope, album, seed=1), _add(runtime, scope, album, seed=2)
     with runtime.transaction() as session:
-        other = albums.create(session, scope, AlbumKind.PROCORE_CATEGORY, name="Other")
+        other = albums.create(session, scope, vocabulary.PROCORE_CATEGORY, name="Other")
     foreign = _add(runtime, scope, other, seed=3)
     with runtime.transaction() as session, pytest.raises(Invalid):
         images.reorder(session, scope, album, [b.id, foreign.id])
@@ -215,7 +215,7 @@ def test_replace_content_with_bytes_of_another_image_in_dedupe_album_raises_dupl
     runtime: Runtime, scope: Scope
 ) -> None:
     with runtime.transaction() as session:
-        account = albums.ensure(session, scope, AlbumKind.MOOV_ACCOUNT)
+        account = albums.ensure(session, scope, vocabulary.MOOV_IMAGES)
     first = _add(runtime, scope, account, seed=1)
     second = _add(runtime, scope, account, seed=2)
     with pytest.raises(Duplicate) as raised:
@@ -231,7 +231,7 @@ def test_move_temp_image_into_album_stops_expiry(
     from datetime import UTC, datetime, timedelta
 
     with runtime.transaction() as session:
-        temp = albums.ensure(session, scope, AlbumKind.CYCLOS_TEMP)
+        temp = albums.ensure(session, scope, vocabulary.CYCLOS_TEMP)
     image = _add(runtime, scope, temp, expires_at=datetime.now(UTC) + timedelta(hours=1))
     with runtime.transaction() as session:
         moved = images.move(session, scope, images.get(session, scope, image.id), album)
@@ -240,10 +240,8 @@ def test_move_temp_image_into_album_stops_expiry(
 
 def test_move_into_full_album_raises_limit_exceeded(runtime: Runtime, scope: Scope) -> None:
     with runtime.transaction() as session:
-        profile = albums.ensure(
-            session, scope, AlbumKind.CYCLOS_PROFILE, policy=albums.AlbumPolicy(max_images=1)
-        )
-        temp = albums.ensure(session, scope, AlbumKind.CYCLOS_TEMP)
+        profile = albums.ensure(session, scope, AlbumType("small", AlbumPolicy(max_images=1)))
+        temp = albums.ensure(session, scope, vocabulary.CYCLOS_TEMP)
     _add(runtime, scope, profile, seed=1)
     waiting = _add(runtime, scope, temp, seed=2)
     with runtime.transaction() as session, pytest.raises(LimitExceeded):
@@ -252,8 +250,8 @@ def test_move_into_full_album_raises_limit_exceeded(runtime: Runtime, scope: Sco
 
 def test_move_into_single_slot_album_replaces_its_image(runtime: Runtime, scope: Scope) -> None:
     with runtime.transaction() as session:
-        contact = albums.ensure(session, scope, AlbumKind.CYCLOS_CONTACT_INFO, "c1")
-        temp = albums.ensure(session, scope, AlbumKind.CYCLOS_TEMP)
+        contact = albums.ensure(session, scope, vocabulary.CYCLOS_CONTACT_INFO, "c1")
+        temp = albums.ensure(session, scope, vocabulary.CYCLOS_TEMP)
     old = _add(runtime, scope, contact, seed=1)
     waiting = _add(runtime, scope, temp, seed=2)
     with runtime.transaction() as session:

@@ -9,19 +9,20 @@ import pytest
 import pyvips
 from sqlalchemy import func, select
 
+from darkroom.api import vocabulary
 from darkroom.core import albums, images
 from darkroom.core.access import Scope
-from darkroom.core.albums import AlbumKind, AlbumPolicy
 from darkroom.core.blobs import blob_key
-from darkroom.core.errors import Duplicate, Invalid, LimitExceeded, TooLarge, Unsupported
 from darkroom.core.images import NewImage
-from darkroom.core.models import Album, Blob, Image
+from darkroom.core.policy import AlbumPolicy, AlbumType
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Album, Blob, Image
+from darkroom.errors import Duplicate, Invalid, LimitExceeded, TooLarge, Unsupported
 from darkroom.media import ImageFormat
 from tests import images as samples
 
 
-def _album(runtime: Runtime, scope: Scope, kind: AlbumKind = AlbumKind.PROCORE_CATEGORY) -> Album:
+def _album(runtime: Runtime, scope: Scope, kind: AlbumType = vocabulary.PROCORE_CATEGORY) -> Album:
     with runtime.transaction() as session:
         return albums.ensure(session, scope, kind)
 
@@ -57,7 +58,7 @@ def test_ingest_from_chunk_iterator_equals_file_object(runtime: Runtime, scope: 
 def test_ingest_same_bytes_into_dedupe_album_raises_duplicate_naming_first(
     runtime: Runtime, scope: Scope
 ) -> None:
-    album = _album(runtime, scope, AlbumKind.MOOV_ACCOUNT)
+    album = _album(runtime, scope, vocabulary.MOOV_IMAGES)
     data = samples.jpeg(seed=5)
     first = images.ingest(runtime, scope, album, io.BytesIO(data), NewImage())
     with pytest.raises(Duplicate) as raised:
@@ -78,7 +79,7 @@ def test_ingest_same_bytes_into_plain_album_shares_one_blob(runtime: Runtime, sc
 def test_ingest_twenty_concurrent_identical_uploads_create_one_image(
     runtime: Runtime, scope: Scope
 ) -> None:
-    album = _album(runtime, scope, AlbumKind.MOOV_ACCOUNT)
+    album = _album(runtime, scope, vocabulary.MOOV_IMAGES)
     data = samples.jpeg(320, 240, seed=7)
 
     def upload(_: int) -> str:
@@ -98,9 +99,9 @@ def test_ingest_twenty_concurrent_identical_uploads_create_one_image(
 def test_ingest_over_byte_cap_raises_too_large_and_stores_nothing(
     runtime: Runtime, scope: Scope
 ) -> None:
-    album = _album(runtime, scope)
+    album = _album(runtime, scope, AlbumType("tiny", AlbumPolicy(max_bytes=100)))
     with pytest.raises(TooLarge):
-        images.ingest(runtime, scope, album, io.BytesIO(samples.jpeg()), NewImage(), max_bytes=100)
+        images.ingest(runtime, scope, album, io.BytesIO(samples.jpeg()), NewImage())
     assert _counts(runtime) == (0, 0)
 
 
@@ -153,22 +154,14 @@ def test_ingest_format_outside_allow_list_raises_unsupported(
     runtime: Runtime, scope: Scope
 ) -> None:
     allowed = frozenset({ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP})
+    album = _album(runtime, scope, AlbumType("stills", AlbumPolicy(formats=allowed)))
     with pytest.raises(Unsupported):
-        images.ingest(
-            runtime,
-            scope,
-            _album(runtime, scope),
-            io.BytesIO(samples.gif()),
-            NewImage(),
-            formats=allowed,
-        )
+        images.ingest(runtime, scope, album, io.BytesIO(samples.gif()), NewImage())
 
 
 def test_ingest_into_full_album_raises_limit_exceeded(runtime: Runtime, scope: Scope) -> None:
     with runtime.transaction() as session:
-        album = albums.ensure(
-            session, scope, AlbumKind.CYCLOS_AD, "ad1", policy=AlbumPolicy(max_images=2)
-        )
+        album = albums.ensure(session, scope, AlbumType("small", AlbumPolicy(max_images=2)), "ad1")
     for seed in (1, 2):
         images.ingest(runtime, scope, album, io.BytesIO(samples.jpeg(seed=seed)), NewImage())
     with pytest.raises(LimitExceeded) as raised:
@@ -180,7 +173,7 @@ def test_ingest_into_single_slot_album_replaces_old_image_and_releases_its_blob(
     runtime: Runtime, scope: Scope
 ) -> None:
     with runtime.transaction() as session:
-        album = albums.ensure(session, scope, AlbumKind.CYCLOS_CONTACT_INFO, "ci1")
+        album = albums.ensure(session, scope, vocabulary.CYCLOS_CONTACT_INFO, "ci1")
     old = images.ingest(runtime, scope, album, io.BytesIO(samples.jpeg(seed=11)), NewImage())
     new = images.ingest(runtime, scope, album, io.BytesIO(samples.jpeg(seed=12)), NewImage())
     with runtime.transaction() as session:

@@ -1,7 +1,7 @@
 """darkroom on an S3 bucket: ingest, variants, purge, gc and verify with ``S3Store`` and SQLite.
 
 The bucket lives in moto's S3 emulator, served over HTTP on a loopback port (see
-``tests/unit/storage/_s3.py``): an emulator stands in because no real S3-compatible service can
+``tests/storage/_s3.py``): an emulator stands in because no real S3-compatible service can
 run on this machine. Every check reads the bucket with a separate client, so what is asserted
 is what S3 holds, not what the store believes.
 """
@@ -16,21 +16,21 @@ from pathlib import Path
 import pytest
 import pyvips
 
+from darkroom.api import vocabulary
+from darkroom.clock import utcnow
 from darkroom.config import Settings
 from darkroom.core import albums, gc, images, variants
 from darkroom.core.access import Scope
-from darkroom.core.albums import AlbumKind
 from darkroom.core.blobs import blob_key
-from darkroom.core.clock import utcnow
 from darkroom.core.images import NewImage
-from darkroom.core.models import Blob, Image
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.core.verify import verify
+from darkroom.db.models import Blob, Image
 from darkroom.media import RenderSpec
 from darkroom.storage import S3Store
 from tests import images as samples
 from tests.conftest import fresh_sqlite_database
-from tests.unit.storage._s3 import EMULATOR, Emulator
+from tests.storage._s3 import EMULATOR, Emulator
 
 PREFIX = "deploy"
 
@@ -73,7 +73,7 @@ def _read_object(runtime: Runtime, key: str) -> bytes:
 
 def _ingest(runtime: Runtime, scope: Scope, data: bytes) -> tuple[Image, Blob]:
     with runtime.transaction() as session:
-        album = albums.ensure(session, scope, AlbumKind.PROCORE_CATEGORY)
+        album = albums.ensure(session, scope, vocabulary.PROCORE_CATEGORY)
     image = images.ingest(runtime, scope, album, io.BytesIO(data), NewImage())
     with runtime.transaction() as session:
         return image, session.get_one(Blob, image.blob_sha256)

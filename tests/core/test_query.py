@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, text, update
 
+from darkroom.api import vocabulary
+from darkroom.api.procore.syntax import parse_time_range
 from darkroom.config import Settings
 from darkroom.core import albums, images, locations, spaces, trades
 from darkroom.core.access import Actor, Role, Scope, trusted_scope
-from darkroom.core.albums import AlbumKind
-from darkroom.core.errors import Invalid
-from darkroom.core.filters import DateRange, SortKey, TimeRange, parse_time_range
 from darkroom.core.images import ImageChanges, NewImage
-from darkroom.core.models import Album, Image, ImageTrade
 from darkroom.core.query import Deleted, ImageQuery, list_images
 from darkroom.core.runtime import Runtime, open_runtime
-from darkroom.core.spaces import SpaceKind
+from darkroom.core.values import DateRange, SortKey, TimeRange
+from darkroom.db.models import Album, Image, ImageTrade
+from darkroom.errors import Invalid
 from tests import images as samples
 from tests.conftest import make_actor, scope_for
 
@@ -60,7 +60,7 @@ def _ids(runtime: Runtime, scope: Scope, query: ImageQuery) -> list[int]:
 @pytest.fixture
 def album(runtime: Runtime, scope: Scope) -> Album:
     with runtime.transaction() as session:
-        return albums.ensure(session, scope, AlbumKind.PROCORE_CATEGORY)
+        return albums.ensure(session, scope, vocabulary.PROCORE_CATEGORY)
 
 
 def day(n: int) -> datetime:
@@ -125,7 +125,7 @@ def test_list_private_and_starred_filters(runtime: Runtime, scope: Scope, album:
 
 def test_list_ids_and_album_filters(runtime: Runtime, scope: Scope, album: Album) -> None:
     with runtime.transaction() as session:
-        other = albums.create(session, scope, AlbumKind.PROCORE_CATEGORY, name="Other")
+        other = albums.create(session, scope, vocabulary.PROCORE_CATEGORY, name="Other")
     a = _add(runtime, scope, album, 1)
     b = _add(runtime, scope, other, 2)
     c = _add(runtime, scope, album, 3)
@@ -169,17 +169,17 @@ def test_list_trade_filter_keeps_to_the_project_of_a_company_trade(
 ) -> None:
     # A company's trade tags images of all its projects; each tag row carries its image's space.
     with runtime.transaction() as session:
-        company = spaces.ensure(session, SpaceKind.PROCORE_COMPANY, "c1")
-        east = spaces.ensure(session, SpaceKind.PROCORE_PROJECT, "p1", parent=company)
-        west = spaces.ensure(session, SpaceKind.PROCORE_PROJECT, "p2", parent=company)
+        company = spaces.ensure(session, vocabulary.PROCORE_COMPANY, "c1")
+        east = spaces.ensure(session, vocabulary.PROCORE_PROJECT, "p1", parent=company)
+        west = spaces.ensure(session, vocabulary.PROCORE_PROJECT, "p2", parent=company)
         concrete, steel = (
             trades.create(session, trusted_scope(company, admin), name)
             for name in ("Concrete", "Steel")
         )
     in_east, in_west = trusted_scope(east, admin), trusted_scope(west, admin)
     with runtime.transaction() as session:
-        east_album = albums.ensure(session, in_east, AlbumKind.PROCORE_CATEGORY)
-        west_album = albums.ensure(session, in_west, AlbumKind.PROCORE_CATEGORY)
+        east_album = albums.ensure(session, in_east, vocabulary.PROCORE_CATEGORY)
+        west_album = albums.ensure(session, in_west, vocabulary.PROCORE_CATEGORY)
     a = _add(runtime, in_east, east_album, 1, trade_ids=[concrete.id])
     b = _add(runtime, in_west, west_album, 2, trade_ids=[concrete.id])
     with runtime.transaction() as session:
@@ -202,7 +202,7 @@ def test_list_text_query_searches_name_description_album_and_location(
     runtime: Runtime, scope: Scope, album: Album
 ) -> None:
     with runtime.transaction() as session:
-        roof = albums.create(session, scope, AlbumKind.PROCORE_CATEGORY, name="Roof works")
+        roof = albums.create(session, scope, vocabulary.PROCORE_CATEGORY, name="Roof works")
         lobby, _ = locations.find_or_create_path(session, scope, ["Main", "Lobby"])
     by_name = _add(runtime, scope, album, 1, name="CRACK_01.jpg")
     by_description = _add(runtime, scope, album, 2, description="a crack in the wall")
@@ -239,7 +239,7 @@ def test_list_never_shows_other_spaces(runtime: Runtime, scope: Scope, album: Al
     mine = _add(runtime, scope, album, 1)
     other_scope = scope_for(runtime, scope.actor, "acct2")
     with runtime.transaction() as session:
-        other_album = albums.ensure(session, other_scope, AlbumKind.PROCORE_CATEGORY)
+        other_album = albums.ensure(session, other_scope, vocabulary.PROCORE_CATEGORY)
     _add(runtime, other_scope, other_album, 2)
     assert _ids(runtime, scope, ImageQuery()) == [mine.id]
 

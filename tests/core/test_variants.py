@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import pyvips
 
+from darkroom.api import vocabulary
 from darkroom.core import albums, images, variants
 from darkroom.core.access import Scope
-from darkroom.core.albums import AlbumKind
 from darkroom.core.images import NewImage
-from darkroom.core.models import Blob
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Blob
 from darkroom.media import Fit, ImageFormat, Rendered, RenderSpec
 from tests import images as samples
 
@@ -22,7 +22,7 @@ from tests import images as samples
 def _image(runtime: Runtime, scope: Scope, data: bytes) -> Blob:
     """The blob of a freshly ingested image."""
     with runtime.transaction() as session:
-        album = albums.ensure(session, scope, AlbumKind.MOOV_ACCOUNT)
+        album = albums.ensure(session, scope, vocabulary.MOOV_IMAGES)
     image = images.ingest(runtime, scope, album, io.BytesIO(data), NewImage())
     with runtime.transaction() as session:
         return session.get_one(Blob, image.blob_sha256)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
+from darkroom.api import vocabulary
 from darkroom.core import albums, images
 from darkroom.core.access import Scope
-from darkroom.core.albums import AlbumKind
 from darkroom.core.blobs import blob_key
 from darkroom.core.images import NewImage
 from darkroom.core.runtime import Runtime
@@ -17,7 +17,7 @@ from tests import images as samples
 
 def _stored_shas(runtime: Runtime, scope: Scope, count: int) -> list[str]:
     with runtime.transaction() as session:
-        album = albums.ensure(session, scope, AlbumKind.PROCORE_CATEGORY)
+        album = albums.ensure(session, scope, vocabulary.PROCORE_CATEGORY)
     return [
         images.ingest(
             runtime, scope, album, io.BytesIO(samples.png(seed=seed)), NewImage()

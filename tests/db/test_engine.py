@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import text
 
-from darkroom.core.models import Principal
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Principal
 
 
 def test_reading_transaction_runs_while_a_writer_holds_the_lock(runtime: Runtime) -> None:

@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from darkroom.core.models import Base, Image
 from darkroom.core.runtime import Runtime
 from darkroom.db import migrate
+from darkroom.db.models import Base, Image
 
 
 def test_migrated_schema_matches_models(runtime: Runtime) -> None:
@@ -21,7 +21,7 @@ def test_upgrade_twice_is_a_no_op(runtime: Runtime) -> None:
     migrate.upgrade(runtime.engine)
     with runtime.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         )
 
 

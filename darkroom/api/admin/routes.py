@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from darkroom.api.common.auth import actor_from_basic
+from darkroom.api.common.auth import basic_actor
 from darkroom.api.common.deps import RuntimeDep
-from darkroom.core import accounts, entities, temp_images
+from darkroom.api.cyclos import entities
+from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
 from darkroom.core.access import Actor
-from darkroom.core.entities import Entity, EntityKind
-from darkroom.core.errors import Forbidden, Invalid, Unauthorized
+from darkroom.errors import Forbidden, Invalid, Unauthorized
 
 router = APIRouter(prefix="/admin/v1", tags=["admin"])
 
@@ -24,8 +24,7 @@ def require_admin(
     runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
 ) -> Actor:
     """The administrator behind the request's Basic credentials; 401 or 403 otherwise."""
-    with runtime.transaction() as session:
-        actor = actor_from_basic(session, authorization)
+    actor = basic_actor(runtime, authorization)
     if actor is None:
         raise Unauthorized("an administrator's Basic credentials are required")
     if not actor.is_admin:
@@ -77,24 +76,15 @@ def create_entity(
     runtime: RuntimeDep, _: AdminDep, user: str, kind: str, body: EntityIn
 ) -> dict[str, Any]:
     """Create an advertisement (``ads``) or contact info (``contact-infos``) of ``user``."""
-    with runtime.transaction() as session:
-        owner = accounts.get_principal(session, user)
-        entity = entities.create(
-            session,
-            owner,
-            _kind(kind),
-            body.id,
-            name=body.name,
-            product_number=body.product_number,
-        )
+    entity = entities.create(
+        runtime, user, _kind(kind), body.id, name=body.name, product_number=body.product_number
+    )
     return _json(entity)
 
 
 @router.get("/users/{user}/{kind}")
 def list_entities(runtime: RuntimeDep, _: AdminDep, user: str, kind: str) -> list[dict[str, Any]]:
-    with runtime.transaction() as session:
-        owner = accounts.get_principal(session, user)
-        return [_json(entity) for entity in entities.list_for(session, owner, _kind(kind))]
+    return [_json(entity) for entity in entities.list_for(runtime, user, _kind(kind))]
 
 
 @router.delete("/users/{user}/{kind}/{entity_id}", status_code=204)
@@ -102,9 +92,7 @@ def delete_entity(
     runtime: RuntimeDep, _: AdminDep, user: str, kind: str, entity_id: str
 ) -> Response:
     """Remove the entity and its images for good."""
-    with runtime.transaction() as session:
-        owner = accounts.get_principal(session, user)
-    entities.delete_entity(runtime, owner, _kind(kind), entity_id)
+    entities.delete(runtime, user, _kind(kind), entity_id)
     return Response(status_code=204)
 
 
@@ -113,8 +101,8 @@ def attach_temp_image(
     runtime: RuntimeDep, _: AdminDep, id_or_key: str, body: AttachIn
 ) -> dict[str, Any]:
     """Move a temporary image to a profile, an advertisement or a contact info."""
-    destination = temp_images.Destination(
+    destination = Destination(
         profile_of=body.profile, advertisement=body.advertisement, contact_info=body.contact_info
     )
-    image = temp_images.attach(runtime, id_or_key, destination)
+    image = entities.attach(runtime, id_or_key, destination)
     return {"id": str(image.id), "key": image.key}

@@ -8,11 +8,10 @@ from __future__ import annotations
 import base64
 import binascii
 
-from sqlalchemy.orm import Session
-
 from darkroom.core import accounts
 from darkroom.core.access import Actor
 from darkroom.core.accounts import CredentialKind
+from darkroom.core.runtime import Runtime
 
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:
@@ -45,18 +44,19 @@ def parse_bearer(header: str | None) -> str | None:
     return token.strip()
 
 
-def actor_from_basic(session: Session, header: str | None) -> Actor | None:
+READS = frozenset({"GET", "HEAD", "OPTIONS"})  # methods that must not write
+
+
+def basic_actor(rt: Runtime, header: str | None) -> Actor | None:
     """The actor named by Basic credentials; None when there are none; Unauthorized when wrong."""
     credentials = parse_basic(header)
     if credentials is None:
         return None
-    principal = accounts.authenticate_password(session, *credentials)
-    return accounts.actor_of(principal)
+    return accounts.password_actor(rt, *credentials)
 
 
-def actor_from_token(session: Session, token: str | None, kind: CredentialKind) -> Actor | None:
+def token_actor(rt: Runtime, token: str | None, kind: CredentialKind) -> Actor | None:
     """The actor holding ``token`` of ``kind``; None when no token; Unauthorized when not valid."""
     if not token:
         return None
-    principal = accounts.authenticate_token(session, token, kind)
-    return accounts.actor_of(principal)
+    return accounts.token_actor(rt, token, kind)

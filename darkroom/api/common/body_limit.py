@@ -13,7 +13,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from darkroom.core.errors import TooLarge
+from darkroom.errors import TooLarge
 
 
 class BodyLimitMiddleware:

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from starlette.responses import JSONResponse, Response
 
-from darkroom.core.errors import (
+from darkroom.errors import (
     Conflict,
     DarkroomError,
     Forbidden,

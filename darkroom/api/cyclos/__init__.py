@@ -1,11 +1,14 @@
 """The Cyclos Images front door (``/api/...``): spec ``cyclos.md``, decisions C1-C10.
 
-- ``routing``: the raw-path router and the one endpoint everything under ``/api`` goes through;
+- ``routing``: the raw-path router and the one endpoint everything under ``/api`` goes through,
+  which identifies the caller once per request;
 - ``auth``: Basic, Session-Token and Access-Client-Token, alone or together;
-- ``refs``: users and advertisements named in paths; ``params``: query values;
+- ``refs``: users, advertisements and contact infos named in paths; ``params``: query values;
+- ``entities``: advertisements, contact infos and temp-image attachment, as core's albums named
+  by an outside id (also what the CLI and the admin endpoint provision);
 - ``user_images``, ``ad_images``, ``contact_images``, ``temp``, ``single_images``, ``logins``:
   the operations, each a function of a ``Call``;
-- ``wire``: the JSON shapes; ``errors``: the error bodies.
+- ``wire``: the JSON shapes, from core records; ``errors``: the error bodies.
 """
 
 from __future__ import annotations

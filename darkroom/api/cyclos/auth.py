@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from darkroom.api.common.auth import parse_basic
-from darkroom.core import accounts, directory, logins
+from darkroom.core import accounts, directory
 from darkroom.core.access import GUEST, Actor
 from darkroom.core.accounts import CredentialKind
 from darkroom.core.directory import PrincipalType
-from darkroom.core.errors import Unauthorized
-from darkroom.core.models import Credential, Principal
+from darkroom.core.runtime import Runtime
+from darkroom.errors import Unauthorized
 
 SESSION_HEADER = "Session-Token"
 ACCESS_CLIENT_HEADER = "Access-Client-Token"
@@ -41,54 +40,53 @@ class Caller:
     """The authenticated user (or a guest) and how they proved it."""
 
     actor: Actor
-    principal: Principal | None = None
     principal_text: str | None = None  # what Basic named the user by
     principal_type: PrincipalType = PrincipalType.LOGIN_NAME
     session_token: str | None = None
-    access_client: Credential | None = None
+    access_client_token: str | None = None
 
-    def require_user(self) -> Principal:
-        """The caller's user; a guest gets 401 ``missingAuthorization``."""
-        if self.principal is None:
+    def require_user(self) -> int:
+        """The caller's user id; a guest gets 401 ``missingAuthorization``."""
+        if self.actor.principal_id is None:
             raise Unauthorized("this operation needs a logged-in user")
-        return self.principal
+        return self.actor.principal_id
 
 
-def identify(session: Session, headers: Headers) -> Caller:
-    """The caller behind the request's credentials; 401 with the failing scheme's code."""
+def identify(rt: Runtime, headers: Headers) -> Caller:
+    """The caller behind the request's credentials; 401 with the failing scheme's code.
+
+    Reads only (password hashes are checked outside any transaction; a token's idle timer is
+    written at most once a minute, on its own), so it runs once per request, before the
+    operation.
+    """
     basic = parse_basic(headers.get("authorization"))
     principal_type = _principal_type(headers.get(PRINCIPAL_TYPE_HEADER)) if basic else None
     session_token = headers.get(SESSION_HEADER, "").strip() or None
     client_token = headers.get(ACCESS_CLIENT_HEADER, "").strip() or None
-    found: list[Principal] = []
+    found: list[Actor] = []
     if basic is not None:
-        found.append(directory.authenticate(session, *basic, principal_type))
+        found.append(directory.password_actor(rt, *basic, principal_type))
     if session_token is not None:
-        found.append(_by_token(session, session_token, CredentialKind.SESSION, "loggedOut"))
-    access_client = None
+        found.append(_by_token(rt, session_token, CredentialKind.SESSION, "loggedOut"))
     if client_token is not None:
-        found.append(
-            _by_token(session, client_token, CredentialKind.ACCESS_CLIENT, "invalidAccessClient")
-        )
-        access_client = logins.credential(session, client_token, CredentialKind.ACCESS_CLIENT)
+        kind = CredentialKind.ACCESS_CLIENT
+        found.append(_by_token(rt, client_token, kind, "invalidAccessClient"))
     if not found:
         return Caller(actor=GUEST)
-    if any(principal.id != found[0].id for principal in found):
+    if any(actor.principal_id != found[0].principal_id for actor in found):
         raise Unauthorized("the credentials name different users", reason="login")
-    principal = found[0]
     return Caller(
-        actor=accounts.actor_of(principal),
-        principal=principal,
+        actor=found[0],
         principal_text=basic[0] if basic else None,
         principal_type=principal_type or PrincipalType.LOGIN_NAME,
         session_token=session_token,
-        access_client=access_client,
+        access_client_token=client_token,
     )
 
 
-def _by_token(session: Session, token: str, kind: CredentialKind, code: str) -> Principal:
+def _by_token(rt: Runtime, token: str, kind: CredentialKind, code: str) -> Actor:
     try:
-        return accounts.authenticate_token(session, token, kind)
+        return accounts.token_actor(rt, token, kind)
     except Unauthorized:
         raise Unauthorized(f"invalid {kind.value} token", reason=code) from None
 

@@ -1,7 +1,9 @@
-"""One request as the operations see it: decoded path values, query, headers, the uploaded file.
+"""One request as the operations see it: who is calling, decoded path values, query, headers, the
+uploaded file.
 
 Operations are plain functions ``(Call) -> Response`` run in a worker thread (they use the
-database, the blob store and libvips, which all block).
+database, the blob store and libvips, which all block). The router identifies the caller once,
+before the operation runs.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from starlette.datastructures import Headers, UploadFile
 
-from darkroom.api.cyclos.errors import MAX_UPLOAD_BYTES, missing_parameter
+from darkroom.api.common.auth import READS
+from darkroom.api.cyclos.auth import Caller
+from darkroom.api.cyclos.errors import missing_parameter
 from darkroom.api.cyclos.params import Query
-from darkroom.core.errors import Invalid, TooLarge
+from darkroom.core.policy import AlbumPolicy
 from darkroom.core.runtime import Runtime
+from darkroom.errors import Invalid, TooLarge
 
 MAX_NAME = 255  # the width of images.name
 
@@ -22,6 +27,8 @@ MAX_NAME = 255  # the width of images.name
 @dataclass(frozen=True)
 class Call:
     rt: Runtime
+    caller: Caller
+    method: str
     path: dict[str, str]
     query: Query
     headers: Headers
@@ -30,14 +37,16 @@ class Call:
     upload: UploadFile | None = None
 
     @property
-    def max_upload_bytes(self) -> int:
-        return min(MAX_UPLOAD_BYTES, self.rt.settings.max_upload_bytes)
+    def write(self) -> bool:
+        """Whether the operation may write: a GET makes no space or album."""
+        return self.method not in READS
 
-    def image_file(self) -> UploadFile:
-        """The multipart part ``image``, refused over the size limit before it is read."""
+    def image_file(self, policy: AlbumPolicy) -> UploadFile:
+        """The multipart part ``image``, refused unread when it declares more bytes than an
+        album of ``policy`` takes."""
         if self.upload is None:
             raise missing_parameter("image")
-        limit = self.max_upload_bytes
+        limit = policy.byte_cap(self.rt.settings.max_upload_bytes)
         if self.upload.size is not None and self.upload.size > limit:
             raise TooLarge(f"the file is larger than {limit} bytes", limit=limit, field="file")
         return self.upload

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from darkroom.api.cyclos import _album, auth, refs, wire
+from darkroom.api import vocabulary
+from darkroom.api.cyclos import _album, refs
 from darkroom.api.cyclos.call import Call
-from darkroom.core import entities, personal
-from darkroom.core.albums import AlbumKind
+
+KIND = vocabulary.CYCLOS_CONTACT_INFO
 
 
 def upload(call: Call) -> Response:
     name = call.image_name()
-    with call.rt.transaction() as session:
-        caller = auth.identify(session, call.headers)
-        album = refs.contact_info(session, call.path["id"])
-        owner = entities.owner_of(session, album)
-        scope = personal.scope(
-            session, caller.actor, owner, AlbumKind.CYCLOS_CONTACT_INFO, manage=True
-        )
-    return wire.created(_album.ingest(call, scope, album, name), call.base_url)
+    contact_info = refs.contact_info(call.rt, call.path["id"])
+    scope = _album.enter(call, contact_info.owner.id, KIND)
+    return _album.upload(call, scope, contact_info.album.id, KIND, name)

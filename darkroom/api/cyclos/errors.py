@@ -19,7 +19,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from darkroom.core.errors import (
+from darkroom.api import vocabulary
+from darkroom.errors import (
     Conflict,
     DarkroomError,
     Forbidden,
@@ -31,7 +32,7 @@ from darkroom.core.errors import (
     Unsupported,
 )
 
-MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # C3: maxUploadSize
+MAX_UPLOAD_BYTES = vocabulary.CYCLOS_UPLOAD_BYTES  # C3: maxUploadSize
 
 # Unauthorized.reason → Cyclos UnauthorizedErrorCode. The core says "missing" (no credentials)
 # and "login" (wrong password); the door's own auth says which token failed.

@@ -11,15 +11,10 @@ from enum import StrEnum
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
+from darkroom.api.common.params import parse_bool, parse_int, parse_int_list
 from darkroom.api.cyclos.errors import converting, data_conversion, missing_parameter
-from darkroom.core.filters import (
-    INT64_MAX,
-    FieldSelector,
-    parse_bool,
-    parse_fields,
-    parse_int,
-    parse_int_list,
-)
+from darkroom.api.cyclos.fields import FieldSelector, parse_fields
+from darkroom.core.values import INT64_MAX
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -1,4 +1,4 @@
-"""Path values that name users and advertisements (spec §3.1).
+"""Path values that name users, advertisements and contact infos (spec §3.1).
 
 - user: ``self``; a number is always an id; ``'123`` is the identification "123" (login name or
   e-mail that happens to be numeric); anything else a login name, then an e-mail.
@@ -8,45 +8,46 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from darkroom.core import directory, entities
+from darkroom.api.cyclos import entities
+from darkroom.api.cyclos.entities import EntityKind
+from darkroom.core import access, directory
 from darkroom.core.access import Actor
-from darkroom.core.entities import EntityKind
-from darkroom.core.errors import NotFound
-from darkroom.core.filters import INT64_MAX
-from darkroom.core.models import Album, Principal
+from darkroom.core.named_albums import NamedAlbum
+from darkroom.core.records import PrincipalRecord
+from darkroom.core.runtime import Runtime
+from darkroom.core.values import INT64_MAX
+from darkroom.errors import NotFound
 
 SELF = "self"
 QUOTE = "'"
 
 
-def user(session: Session, actor: Actor, text: str) -> Principal:
+def user(rt: Runtime, actor: Actor, text: str) -> PrincipalRecord:
     """The user ``text`` names, if ``actor`` may see them; 404 ``user`` otherwise."""
     if text == SELF:
-        return directory.myself(session, actor)
+        return directory.myself(rt, actor)
     if text.isascii() and text.isdigit():
-        found = directory.by_id(session, int(text)) if len(text) <= len(str(INT64_MAX)) else None
-    else:
-        found = directory.by_identification(session, text.removeprefix(QUOTE))
-    return directory.require_visible(actor, found, text)
+        if len(text) > len(str(INT64_MAX)):
+            raise NotFound("user", text)
+        return directory.user_with_id(rt, actor, int(text), key=text)
+    return directory.user_identified_by(rt, actor, text.removeprefix(QUOTE), key=text)
 
 
-def ad(session: Session, actor: Actor, text: str) -> Album:
-    """The advertisement album ``text`` names; 404 ``advertisement`` when unknown or hidden."""
+def ad(rt: Runtime, actor: Actor, text: str) -> NamedAlbum:
+    """The advertisement ``text`` names; 404 ``advertisement`` when unknown or hidden."""
     if text.isascii() and text.isdigit():
-        album = entities.find(session, EntityKind.AD, text)
+        found = entities.find(rt, EntityKind.AD, text)
     elif "@" in text:
         product_number, _, user_text = text.partition("@")
-        owner = user(session, actor, user_text)
-        album = entities.find_by_product(session, owner, product_number, text)
+        owner = user(rt, actor, user_text)
+        found = entities.find_by_product(rt, owner.id, product_number, text)
     else:
-        owner = directory.myself(session, actor)
-        album = entities.find_by_product(session, owner, text, text)
-    if not directory.visible(actor, entities.owner_of(session, album)):
+        owner = directory.myself(rt, actor)
+        found = entities.find_by_product(rt, owner.id, text, text)
+    if not access.may_see(actor, found.owner):
         raise NotFound(EntityKind.AD.value, text)
-    return album
+    return found
 
 
-def contact_info(session: Session, text: str) -> Album:
-    return entities.find(session, EntityKind.CONTACT_INFO, text)
+def contact_info(rt: Runtime, text: str) -> NamedAlbum:
+    return entities.find(rt, EntityKind.CONTACT_INFO, text)

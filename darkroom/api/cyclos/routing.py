@@ -14,13 +14,14 @@ from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from darkroom.api.common.forms import read_form
 from darkroom.api.common.urls import base_url
 from darkroom.api.cyclos import (
     ad_images,
+    auth,
     contact_images,
     logins,
     single_images,
@@ -29,7 +30,8 @@ from darkroom.api.cyclos import (
 )
 from darkroom.api.cyclos.call import Call
 from darkroom.api.cyclos.params import Query
-from darkroom.core.errors import Invalid, NotFound
+from darkroom.core.runtime import Runtime
+from darkroom.errors import NotFound
 
 PREFIX = "/api"
 
@@ -140,19 +142,24 @@ def resolve(method: str, parts: Sequence[str]) -> tuple[Route, dict[str, str]]:
 
 
 async def dispatch(request: Request) -> Response:
-    """The one endpoint under ``/api``: route, read the upload if any, run the operation."""
+    """The one endpoint under ``/api``: route, identify the caller, read the upload if any, run
+    the operation. Credentials are checked before the body is read."""
     raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
     route, captured = resolve(request.method, segments(raw.decode("latin-1")))
+    rt: Runtime = request.app.state.runtime
+    caller = await run_in_threadpool(auth.identify, rt, request.headers)
     form = await _form(request) if route.upload else None
     try:
         upload = form.get("image") if form is not None else None
         call = Call(
-            rt=request.app.state.runtime,
+            rt=rt,
+            caller=caller,
+            method=request.method,
             path=captured,
             query=Query(request.scope.get("query_string", b"")),
             headers=request.headers,
             client_address=request.client.host if request.client else "unknown",
-            base_url=base_url(request, request.app.state.runtime),
+            base_url=base_url(request, rt),
             upload=upload if isinstance(upload, UploadFile) else None,
         )
         return await run_in_threadpool(route.operation, call)
@@ -162,7 +169,4 @@ async def dispatch(request: Request) -> Response:
 
 
 async def _form(request: Request) -> FormData:
-    try:
-        return await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
-    except HTTPException as error:  # malformed multipart, too many parts
-        raise Invalid(f"unreadable multipart body: {error.detail}") from None
+    return await read_form(request, max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)

@@ -5,24 +5,22 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from darkroom.api.common import delivery
-from darkroom.api.cyclos import auth, wire
+from darkroom.api.cyclos import wire
 from darkroom.api.cyclos.call import Call
 from darkroom.api.cyclos.errors import data_conversion
-from darkroom.core import images, personal, renditions, temp_images
-from darkroom.core.errors import NotFound
-from darkroom.core.models import Image
+from darkroom.core import personal, renditions, temporary
+from darkroom.core.records import ImageRecord
+from darkroom.errors import NotFound
 
 # Images only their owner and managers see must not sit in shared caches.
 PRIVATE_CACHE_CONTROL = "private, max-age=86400"
 
 
-def _viewable(call: Call, id_or_key: str) -> Image:
-    """The image the caller asks for, if they may see it (loaded, usable after the commit)."""
-    with call.rt.transaction() as session:
-        caller = auth.identify(session, call.headers)
-        # View and content take no guest key: a guest's own temp image is known by address.
-        identity = temp_images.guest_identity(None, call.client_address)
-        return personal.image_to_view(session, caller.actor, id_or_key, guest_identity=identity)
+def _viewable(call: Call, id_or_key: str) -> ImageRecord:
+    """The image the caller asks for, if they may see it."""
+    # View and content take no guest key: a guest's own temp image is known by address.
+    identity = temporary.guest_identity(None, call.client_address)
+    return personal.find_viewable(call.rt, call.caller.actor, id_or_key, guest_identity=identity)
 
 
 def view(call: Call) -> Response:
@@ -31,11 +29,7 @@ def view(call: Call) -> Response:
 
 
 def delete(call: Call) -> Response:
-    with call.rt.transaction() as session:
-        caller = auth.identify(session, call.headers)
-        found, scope = personal.image_to_manage(session, caller.actor, call.path["idOrKey"])
-        image_id = found.id
-    images.purge(call.rt, scope, image_id)
+    personal.delete_image(call.rt, call.caller.actor, call.path["idOrKey"])
     return Response(status_code=204)
 
 
@@ -58,9 +52,7 @@ def _send(call: Call, id_or_key: str, *, kind: str | None = None) -> Response:
     found = _viewable(call, id_or_key)
     if kind is not None and wire.kind_of(found) != kind:
         raise NotFound("image", id_or_key)
-    public = personal.kind_of(found) in personal.PUBLIC_KINDS
-    sent = renditions.deliver(
-        call.rt, found.blob, width=width, height=height, formats=wire.SERVED_FORMATS
-    )
+    sent = renditions.deliver(call.rt, found.blob, wire.served(width, height))
+    public = found.album.policy.visible_to_guests
     cache = delivery.DEFAULT_CACHE_CONTROL if public else PRIVATE_CACHE_CONTROL
     return delivery.send(call.rt.store, sent, call.headers, cache_control=cache)

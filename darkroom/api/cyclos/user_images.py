@@ -1,4 +1,7 @@
-"""Profile and custom images of a user: ops 6 (list-data), 9 (list), 11 (reorder), 16 (upload)."""
+"""Profile and custom images of a user: ops 6 (list-data), 9 (list), 11 (reorder), 16 (upload).
+
+A user's albums are made on the first upload or reorder; before that, lists are empty and the
+limits are their album type's."""
 
 from __future__ import annotations
 
@@ -6,10 +9,12 @@ from enum import StrEnum
 
 from starlette.responses import Response
 
-from darkroom.api.cyclos import _album, auth, refs, wire
+from darkroom.api import vocabulary
+from darkroom.api.cyclos import _album, refs
 from darkroom.api.cyclos.call import Call
-from darkroom.core import personal
-from darkroom.core.albums import AlbumKind
+from darkroom.core import albums, images
+from darkroom.core.policy import AlbumType
+from darkroom.core.records import AlbumImages, PrincipalRecord
 
 
 class UserImageKind(StrEnum):
@@ -17,51 +22,46 @@ class UserImageKind(StrEnum):
     CUSTOM = "custom"
 
     @property
-    def album_kind(self) -> AlbumKind:
+    def album_type(self) -> AlbumType:
         if self is UserImageKind.PROFILE:
-            return AlbumKind.CYCLOS_PROFILE
-        return AlbumKind.CYCLOS_CUSTOM
+            return vocabulary.CYCLOS_PROFILE
+        return vocabulary.CYCLOS_CUSTOM
 
 
-def _kind(call: Call) -> AlbumKind:
-    return (call.query.choice("kind", UserImageKind) or UserImageKind.PROFILE).album_kind
+def _kind(call: Call) -> AlbumType:
+    return (call.query.choice("kind", UserImageKind) or UserImageKind.PROFILE).album_type
+
+
+def _owner(call: Call) -> PrincipalRecord:
+    return refs.user(call.rt, call.caller.actor, call.path["user"])
+
+
+def _contents(call: Call, kind: AlbumType) -> tuple[PrincipalRecord, AlbumImages]:
+    owner = _owner(call)
+    scope = _album.enter(call, owner.id, kind)
+    return owner, images.list_of_type(call.rt, scope, kind)
 
 
 def list_images(call: Call) -> Response:
-    kind = _kind(call)
-    with call.rt.transaction() as session:
-        caller = auth.identify(session, call.headers)
-        owner = refs.user(session, caller.actor, call.path["user"])
-        scope = personal.scope(session, caller.actor, owner, kind, manage=False)
-        return _album.listing(session, call, scope, kind)
+    _, found = _contents(call, _kind(call))
+    return _album.listing(call, found.images)
 
 
 def list_data(call: Call) -> Response:
-    kind = _kind(call)
-    with call.rt.transaction() as session:
-        caller = auth.identify(session, call.headers)
-        owner = refs.user(session, caller.actor, call.path["user"])
-        scope = personal.scope(session, caller.actor, owner, kind, manage=False)
-        can_manage = personal.may_manage(caller.actor, owner.id)
-        return _album.list_data(session, call, scope, kind, can_manage=can_manage)
+    owner, found = _contents(call, _kind(call))
+    return _album.list_data(call, found.images, owner.id, found.policy.max_images)
 
 
 def upload(call: Call) -> Response:
     kind = _kind(call)
     name = call.image_name()
-    with call.rt.transaction() as session:
-        caller = auth.identify(session, call.headers)
-        owner = refs.user(session, caller.actor, call.path["user"])
-        scope = personal.scope(session, caller.actor, owner, kind, manage=True)
-        album = personal.album(session, scope, kind)
-    return wire.created(_album.ingest(call, scope, album, name), call.base_url)
+    scope = _album.enter(call, _owner(call).id, kind)
+    album = albums.provide(call.rt, scope, kind)
+    return _album.upload(call, scope, album.id, kind, name)
 
 
 def reorder(call: Call) -> Response:
     ids = call.query.ids()
-    kind = AlbumKind.CYCLOS_PROFILE
-    with call.rt.transaction() as session:
-        caller = auth.identify(session, call.headers)
-        owner = refs.user(session, caller.actor, call.path["user"])
-        scope = personal.scope(session, caller.actor, owner, kind, manage=True)
-        return _album.reorder(session, scope, personal.album(session, scope, kind), ids)
+    kind = vocabulary.CYCLOS_PROFILE
+    scope = _album.enter(call, _owner(call).id, kind)
+    return _album.reorder(call, scope, albums.provide(call.rt, scope, kind).id, ids)

@@ -11,27 +11,32 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from darkroom.api import vocabulary
 from darkroom.api.cyclos.auth import Caller
+from darkroom.api.cyclos.fields import FieldSelector, apply_fields
 from darkroom.core import renditions
 from darkroom.core.access import Role
-from darkroom.core.albums import AlbumKind
 from darkroom.core.directory import PrincipalType
-from darkroom.core.filters import FieldSelector, apply_fields
-from darkroom.core.models import Image, Principal
+from darkroom.core.logins import Login
+from darkroom.core.records import ImageRecord, PrincipalRecord
+from darkroom.core.renditions import Ask
 from darkroom.core.runtime import Runtime
-from darkroom.media import ImageFormat
 
 # C3: content is served in the 4.11 content types only.
-SERVED_FORMATS = frozenset({ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.GIF})
-# C3: formats accepted on upload.
-ACCEPTED_FORMATS = frozenset({*SERVED_FORMATS, ImageFormat.WEBP})
+SERVED_FORMATS = vocabulary.CYCLOS_SERVED_FORMATS
+
+
+def served(width: int | None = None, height: int | None = None) -> Ask:
+    """What Cyclos content is: at most ``width`` x ``height``, in the 4.11 content types."""
+    return Ask(width=width, height=height, formats=SERVED_FORMATS)
+
 
 IMAGE_KINDS = {
-    AlbumKind.CYCLOS_PROFILE: "profile",
-    AlbumKind.CYCLOS_CUSTOM: "userCustom",
-    AlbumKind.CYCLOS_AD: "marketplace",
-    AlbumKind.CYCLOS_CONTACT_INFO: "contactInfo",
-    AlbumKind.CYCLOS_TEMP: "temp",
+    vocabulary.CYCLOS_PROFILE.kind: "profile",
+    vocabulary.CYCLOS_CUSTOM.kind: "userCustom",
+    vocabulary.CYCLOS_AD.kind: "marketplace",
+    vocabulary.CYCLOS_CONTACT_INFO.kind: "contactInfo",
+    vocabulary.CYCLOS_TEMP.kind: "temp",
 }
 
 # Every ImageKind value (spec §5.5): what op 5 accepts in its {kind} segment.
@@ -69,7 +74,7 @@ def json(body: Any, fields: FieldSelector | None = None, status_code: int = 200)
     return JSONResponse(apply_fields(body, fields) if fields else body, status_code=status_code)
 
 
-def created(image: Image, base_url: str) -> Response:
+def created(image: ImageRecord, base_url: str) -> Response:
     """201, the bare id as text (spec §4.7) and the content URL in ``Location``."""
     return Response(
         str(image.id),
@@ -79,20 +84,20 @@ def created(image: Image, base_url: str) -> Response:
     )
 
 
-def content_url(image: Image, base_url: str) -> str:
+def content_url(image: ImageRecord, base_url: str) -> str:
     return f"{base_url}/api/images/content/{image.key}"
 
 
-def kind_of(found: Image) -> str:
-    return IMAGE_KINDS[AlbumKind(found.album.kind)]
+def kind_of(found: ImageRecord) -> str:
+    return IMAGE_KINDS[found.album.kind]
 
 
-def image(rt: Runtime, found: Image, base_url: str) -> dict[str, Any]:
-    served = renditions.served_format(rt, found.blob, SERVED_FORMATS)
+def image(rt: Runtime, found: ImageRecord, base_url: str) -> dict[str, Any]:
+    content_type = renditions.served_format(rt, found.blob, served())
     return {
         "id": str(found.id),
         "name": found.name,
-        "contentType": served.mime_type,
+        "contentType": content_type.mime_type,
         "length": found.blob.byte_size,
         "url": content_url(found, base_url),
         "width": found.width,
@@ -100,7 +105,7 @@ def image(rt: Runtime, found: Image, base_url: str) -> dict[str, Any]:
     }
 
 
-def image_view(rt: Runtime, found: Image, base_url: str) -> dict[str, Any]:
+def image_view(rt: Runtime, found: ImageRecord, base_url: str) -> dict[str, Any]:
     return {
         **image(rt, found, base_url),
         "kind": kind_of(found),
@@ -108,13 +113,13 @@ def image_view(rt: Runtime, found: Image, base_url: str) -> dict[str, Any]:
     }
 
 
-def images(rt: Runtime, found: Sequence[Image], base_url: str) -> list[dict[str, Any]]:
+def images(rt: Runtime, found: Sequence[ImageRecord], base_url: str) -> list[dict[str, Any]]:
     return [image(rt, each, base_url) for each in found]
 
 
 def list_data(
     rt: Runtime,
-    found: Sequence[Image],
+    found: Sequence[ImageRecord],
     base_url: str,
     *,
     can_manage: bool,
@@ -136,11 +141,12 @@ def auth(
     caller: Caller,
     base_url: str,
     *,
-    portrait: Image | None = None,
+    user: PrincipalRecord | None = None,
+    portrait: ImageRecord | None = None,
+    access_client: Login | None = None,
     session_token: str | None = None,
 ) -> dict[str, Any]:
     """The Auth object: who the caller is, what they may do, and a new session's token."""
-    principal = caller.principal
     role = caller.actor.role
     body: dict[str, Any] = {
         "language": LANGUAGE,
@@ -154,17 +160,21 @@ def auth(
         "pendingSecondaryPassword": False,
         "configuration": CONFIGURATION,
     }
-    if principal is not None:
-        body.update(_user_part(rt, caller, principal, base_url, portrait))
+    if user is not None:
+        body.update(_user_part(rt, caller, user, base_url, portrait))
     if session_token is not None:
         body["sessionToken"] = session_token
-    if caller.access_client is not None:
-        body["accessClient"] = access_client(caller.access_client.id, caller.access_client.label)
+    if access_client is not None:
+        body["accessClient"] = access_client_body(access_client)
     return body
 
 
 def _user_part(
-    rt: Runtime, caller: Caller, principal: Principal, base_url: str, portrait: Image | None
+    rt: Runtime,
+    caller: Caller,
+    principal: PrincipalRecord,
+    base_url: str,
+    portrait: ImageRecord | None,
 ) -> dict[str, Any]:
     user: dict[str, Any] = {
         "id": str(principal.id),
@@ -183,5 +193,5 @@ def _user_part(
     }
 
 
-def access_client(credential_id: int, label: str) -> dict[str, Any]:
-    return {"id": str(credential_id), "name": label, "internalName": None}
+def access_client_body(login: Login) -> dict[str, Any]:
+    return {"id": str(login.id), "name": login.label, "internalName": None}

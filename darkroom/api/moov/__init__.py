@@ -13,11 +13,10 @@ from fastapi import FastAPI
 from darkroom.api.common.doors import Door, DoorRegistry
 from darkroom.api.moov import errors, routes
 from darkroom.api.moov.middleware import MoovHeadersMiddleware
-from darkroom.config import MiB
+from darkroom.api.vocabulary import MOOV_REQUEST_BYTES
 
 NAME = "moov"
 PREFIXES = ("/accounts", "/images")
-MAX_REQUEST_BYTES = 16 * MiB  # "requests larger than 16MB will be rejected"
 
 
 def install(app: FastAPI, doors: DoorRegistry) -> None:
@@ -27,7 +26,7 @@ def install(app: FastAPI, doors: DoorRegistry) -> None:
             name=NAME,
             prefixes=PREFIXES,
             render_error=errors.render_error,
-            max_body_bytes=MAX_REQUEST_BYTES,
+            max_body_bytes=MOOV_REQUEST_BYTES,
         )
     )
     app.include_router(routes.router)

@@ -1,7 +1,7 @@
 """HTTP Basic with darkroom credentials on every account route, then the account's scope.
 
-An admin's first use of an account creates its space; a principal without a grant gets 403 on an
-existing account and 404 on an unknown one (M9).
+An admin's first write to an account creates its space (a first read sees an empty account); a
+principal without a grant gets 403 on an existing account and 404 on an unknown one (M9).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from darkroom.api.common.auth import actor_from_basic
+from darkroom.api.common.auth import READS, basic_actor
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.moov.parse import path_id
+from darkroom.api.vocabulary import MOOV_ACCOUNT
 from darkroom.core import access
 from darkroom.core.access import Scope
-from darkroom.core.errors import Unauthorized
-from darkroom.core.spaces import SpaceKind
+from darkroom.errors import Unauthorized
 
 
 def account_scope(account_id: str, request: Request, rt: RuntimeDep) -> Scope:
@@ -25,12 +25,11 @@ def account_scope(account_id: str, request: Request, rt: RuntimeDep) -> Scope:
     A sync dependency, so FastAPI runs it (password hashing, database) in the thread pool, and
     before the endpoint reads any body: unauthenticated uploads are refused unread.
     """
-    with rt.transaction() as session:
-        actor = actor_from_basic(session, request.headers.get("authorization"))
-        if actor is None:
-            raise Unauthorized("HTTP Basic credentials are required")
-        account = path_id(account_id, "account")
-        return access.enter(session, actor, SpaceKind.MOOV_ACCOUNT, account, create=True)
+    actor = basic_actor(rt, request.headers.get("authorization"))
+    if actor is None:
+        raise Unauthorized("HTTP Basic credentials are required")
+    account = path_id(account_id, "account")
+    return access.enter(rt, actor, MOOV_ACCOUNT, account, write=request.method not in READS)
 
 
 AccountScope = Annotated[Scope, Depends(account_scope)]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from starlette.responses import JSONResponse
 
 from darkroom.api.moov.wire import Json
-from darkroom.core.errors import (
+from darkroom.errors import (
     Conflict,
     DarkroomError,
     Forbidden,

@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from darkroom.api.moov import errors, versions
-from darkroom.core.errors import NotFound
+from darkroom.errors import NotFound
 
 logger = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from starlette.datastructures import FormData, Headers, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from darkroom.api.common.forms import read_form
 from darkroom.api.moov.errors import BODY_ALT_TEXT_FIELD, IMAGE_FIELD, PART_ALT_TEXT_FIELD
-from darkroom.core.errors import Invalid, NotFound
 from darkroom.core.unset import UNSET, Unset
+from darkroom.errors import Invalid, NotFound
 
 ALT_TEXT_MAX = 1000  # characters (M6)
 COUNT_MAX = 200  # list page size: default and maximum (M1)
@@ -62,10 +62,7 @@ async def multipart(request: Request) -> AsyncIterator[FormData]:
         return
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise Invalid("the request body must be multipart/form-data")
-    try:
-        form = await request.form(max_files=2, max_fields=8, max_part_size=JSON_MAX_BYTES)
-    except HTTPException as error:  # Starlette's answer to malformed multipart
-        raise Invalid(f"malformed multipart body: {error.detail}") from None
+    form = await read_form(request, max_files=2, max_fields=8, max_part_bytes=JSON_MAX_BYTES)
     try:
         yield form
     finally:

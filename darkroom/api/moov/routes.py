@@ -14,10 +14,10 @@ from darkroom.api.common.urls import base_url
 from darkroom.api.moov import errors, parse, service, wire
 from darkroom.api.moov.auth import AccountScope
 from darkroom.core.access import Scope
-from darkroom.core.errors import Duplicate, NotFound
-from darkroom.core.models import Image
+from darkroom.core.records import ImageRecord
 from darkroom.core.runtime import Runtime
 from darkroom.core.unset import Unset
+from darkroom.errors import Duplicate, NotFound
 
 # The public URL is stable across replacement (PUT) and delete, so shared caches keep a copy
 # briefly and then revalidate with If-None-Match (a cheap 304).
@@ -119,7 +119,7 @@ async def _changed(
     request: Request,
     rt: Runtime,
     scope: Scope,
-    change: Callable[[], Image],
+    change: Callable[[], ImageRecord],
     *,
     status: int = 200,
 ) -> Response:

@@ -1,7 +1,7 @@
 """The Moov operations as sequences of core calls. Blocking: routes run them in the thread pool.
 
-Each function opens its own short transactions, because ingest, replace and purge commit their
-own (on SQLite a request-long transaction would hold the write lock they wait for).
+Core opens the transactions (ingest, replace and purge commit their own, so on SQLite no
+request-long transaction holds the write lock they wait for) and answers with records.
 """
 
 from __future__ import annotations
@@ -9,30 +9,26 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from darkroom.api.common.negotiate import preferred_format
-from darkroom.config import MiB
-from darkroom.core import albums, images, query, variants
+from darkroom.api.vocabulary import MOOV_FORMATS, MOOV_IMAGES
+from darkroom.core import albums, images, query, renditions
 from darkroom.core.access import Scope
-from darkroom.core.albums import AlbumKind
-from darkroom.core.filters import SortKey
 from darkroom.core.images import ImageChanges, NewImage
-from darkroom.core.models import Image
+from darkroom.core.records import ImageRecord
+from darkroom.core.renditions import Ask
 from darkroom.core.runtime import Runtime
 from darkroom.core.unset import Unset
+from darkroom.core.values import SortKey
 from darkroom.core.variants import Delivery
-from darkroom.media import Fit, ImageFormat, RenderSpec
 
-FORMATS = frozenset({ImageFormat.PNG, ImageFormat.JPEG, ImageFormat.WEBP})
-OUTPUT_FORMATS = (ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP)  # what get_public accepts
-MAX_IMAGE_BYTES = 16 * MiB
+OUTPUT_FORMATS = tuple(sorted(MOOV_FORMATS))  # JPEG, PNG, WebP: Accept ties go in this order
 NEWEST_FIRST = (SortKey("created_at", descending=True), SortKey("uuid", descending=True))
 
 
-def upload(rt: Runtime, scope: Scope, content: BinaryIO, alt_text: str | None) -> Image:
-    """A new image in the account's album (dedupe, 300 images: the album kind's policy)."""
-    with rt.transaction() as session:
-        album = albums.ensure(session, scope, AlbumKind.MOOV_ACCOUNT)
-    new = NewImage(alt_text=alt_text)
-    return images.ingest(rt, scope, album, content, new, formats=FORMATS, max_bytes=MAX_IMAGE_BYTES)
+def upload(rt: Runtime, scope: Scope, content: BinaryIO, alt_text: str | None) -> ImageRecord:
+    """A new image in the account's album, made on the first upload with the Moov policy
+    (dedupe, 300 images, 16 MB, PNG/JPEG/WebP), which core enforces."""
+    album = albums.provide(rt, scope, MOOV_IMAGES)
+    return images.add(rt, scope, album.id, content, NewImage(alt_text=alt_text))
 
 
 def update(
@@ -41,39 +37,33 @@ def update(
     image_uuid: str,
     content: BinaryIO | None,
     alt_text: str | Unset | None,
-) -> Image:
+) -> ImageRecord:
     """New bytes (if given), then the alt-text change (if any): a refused file changes nothing."""
     image = get(rt, scope, image_uuid)
     if content is not None:
-        image = images.replace_content(
-            rt, scope, image.id, content, formats=FORMATS, max_bytes=MAX_IMAGE_BYTES
-        )
+        image = images.replace_bytes(rt, scope, image.id, content)
     if isinstance(alt_text, Unset):
         return image
-    return set_alt_text(rt, scope, image_uuid, alt_text)
+    return images.change(rt, scope, image.id, ImageChanges(alt_text=alt_text))
 
 
-def set_alt_text(rt: Runtime, scope: Scope, image_uuid: str, alt_text: str | None) -> Image:
-    with rt.transaction() as session:
-        image = images.get_by_uuid(session, scope, image_uuid)
-        return images.update(session, scope, image, ImageChanges(alt_text=alt_text))
+def set_alt_text(rt: Runtime, scope: Scope, image_uuid: str, alt_text: str | None) -> ImageRecord:
+    image = get(rt, scope, image_uuid)
+    return images.change(rt, scope, image.id, ImageChanges(alt_text=alt_text))
 
 
-def get(rt: Runtime, scope: Scope, image_uuid: str) -> Image:
-    with rt.transaction() as session:
-        return images.get_by_uuid(session, scope, image_uuid)
+def get(rt: Runtime, scope: Scope, image_uuid: str) -> ImageRecord:
+    return images.find_by_uuid(rt, scope, image_uuid)
 
 
-def get_by_id(rt: Runtime, scope: Scope, image_id: int) -> Image:
-    with rt.transaction() as session:
-        return images.get(session, scope, image_id)
+def get_by_id(rt: Runtime, scope: Scope, image_id: int) -> ImageRecord:
+    return images.find(rt, scope, image_id)
 
 
-def list_page(rt: Runtime, scope: Scope, skip: int, count: int) -> list[Image]:
-    """Newest first, then by imageID (M1)."""
+def list_page(rt: Runtime, scope: Scope, skip: int, count: int) -> tuple[ImageRecord, ...]:
+    """Newest first, then by imageID (M1); an account never written to lists nothing."""
     wanted = query.ImageQuery(sort=NEWEST_FIRST, offset=skip, limit=count)
-    with rt.transaction() as session:
-        return query.list_images(session, scope, wanted).items
+    return query.find_images(rt, scope, wanted).items
 
 
 def delete(rt: Runtime, scope: Scope, image_uuid: str) -> None:
@@ -89,8 +79,7 @@ def public_rendition(
     Never enlarged; 0 keeps the ratio (M7). The format is the one ``accept`` ranks highest among
     PNG, JPEG and WebP, else the stored one. Only Moov images: other doors' public ids are 404.
     """
-    with rt.reading() as session:
-        blob = images.get_public(session, public_id, album_kinds={AlbumKind.MOOV_ACCOUNT}).blob
-    output = preferred_format(accept, OUTPUT_FORMATS, ImageFormat(blob.format))
-    spec = RenderSpec(width, height, fit=Fit.INSIDE, format=output)
-    return variants.variant(rt, blob, spec)
+    blob = images.find_public(rt, public_id, album_kinds={MOOV_IMAGES.kind}).blob
+    output = preferred_format(accept, OUTPUT_FORMATS, blob.format)
+    ask = Ask(width, height, formats=MOOV_FORMATS, preferred=output, stored_bytes=False)
+    return renditions.deliver(rt, blob, ask)

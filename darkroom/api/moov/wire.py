@@ -1,4 +1,4 @@
-"""Moov's JSON shapes: ``ImageMetadata`` and the timestamps in it."""
+"""Moov's JSON shapes, from core's image records: ``ImageMetadata`` and the timestamps in it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from darkroom.core.models import Image
+from darkroom.core.records import ImageRecord
 
 Json = dict[str, Any]
 
@@ -22,7 +22,7 @@ def public_link(base_url: str, public_id: str) -> str:
     return f"{base_url}/images/{public_id}"
 
 
-def image_metadata(image: Image, base_url: str) -> Json:
+def image_metadata(image: ImageRecord, base_url: str) -> Json:
     """An ``ImageMetadata`` object; ``disabledOn`` is always null since delete is permanent."""
     return {
         "imageID": image.uuid,
@@ -35,9 +35,9 @@ def image_metadata(image: Image, base_url: str) -> Json:
     }
 
 
-def metadata_response(image: Image, base_url: str, *, status: int = 200) -> JSONResponse:
+def metadata_response(image: ImageRecord, base_url: str, *, status: int = 200) -> JSONResponse:
     return JSONResponse(image_metadata(image, base_url), status_code=status)
 
 
-def metadata_list_response(found: Iterable[Image], base_url: str) -> JSONResponse:
+def metadata_list_response(found: Iterable[ImageRecord], base_url: str) -> JSONResponse:
     return JSONResponse([image_metadata(image, base_url) for image in found])

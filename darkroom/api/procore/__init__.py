@@ -20,7 +20,7 @@ from darkroom.api.procore import (
     uploads,
 )
 from darkroom.api.procore.errors import render_error
-from darkroom.core.errors import NotFound
+from darkroom.errors import NotFound
 
 PREFIX = "/rest"
 

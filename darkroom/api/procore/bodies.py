@@ -18,13 +18,13 @@ from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from darkroom.api.procore.errors import BadRequest
-from darkroom.core.errors import Invalid
-from darkroom.core.filters import parse_bool, parse_int, parse_int_list
+from darkroom.api.common.forms import read_form
+from darkroom.api.common.params import parse_bool, parse_int, parse_int_list
+from darkroom.api.procore.errors import BadRequest, bad_request
 from darkroom.core.unset import UNSET, Unset
+from darkroom.errors import Invalid
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 MARKUP_LAYER = "MarkupLayer"  # the only provider_type Procore supports
@@ -102,10 +102,8 @@ def _content_type(request: Request) -> str:
 
 
 async def _form(request: Request, max_part_bytes: int) -> FormData:
-    try:
-        return await request.form(max_part_size=max_part_bytes)
-    except HTTPException as error:  # Starlette's answer to a malformed multipart body
-        raise BadRequest(f"malformed form body: {error.detail}") from None
+    with bad_request():
+        return await read_form(request, max_part_bytes=max_part_bytes)
 
 
 def _from_form(data: FormData) -> CreateBody:

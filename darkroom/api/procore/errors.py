@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from darkroom.api.common.doors import status_of
 from darkroom.api.procore.responses import ProcoreJSON
-from darkroom.core.errors import (
+from darkroom.errors import (
     Conflict,
     DarkroomError,
     Forbidden,

@@ -12,28 +12,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from darkroom.api.common import delivery
-from darkroom.api.common.deps import get_runtime
-from darkroom.core import images, variants
-from darkroom.core.albums import AlbumKind
-from darkroom.media import Fit, RenderSpec
+from darkroom.api.common.deps import RuntimeDep
+from darkroom.api.vocabulary import PROCORE_CATEGORY, PROCORE_UNCLASSIFIED
+from darkroom.core import images, renditions
+from darkroom.core.renditions import Ask
 
 router = APIRouter(tags=["procore: image files"])
 
-PROCORE_ALBUMS = frozenset({AlbumKind.PROCORE_CATEGORY, AlbumKind.PROCORE_UNCLASSIFIED})
-THUMBNAIL = RenderSpec(width=300, height=300, fit=Fit.INSIDE)
+PROCORE_ALBUMS = frozenset({PROCORE_CATEGORY.kind, PROCORE_UNCLASSIFIED.kind})
+ORIGINAL = Ask()  # the uploaded bytes as they are
+THUMBNAIL = Ask(width=300, height=300, stored_bytes=False)
 
 
 @router.get("/rest/v1.0/image_files/{public_id}")
-def original(request: Request, public_id: str) -> Response:
-    rt = get_runtime(request)
-    with rt.reading() as session:
-        blob = images.get_public(session, public_id, album_kinds=PROCORE_ALBUMS).blob
-    return delivery.send(rt.store, variants.original(blob), request.headers)
+def original(request: Request, rt: RuntimeDep, public_id: str) -> Response:
+    blob = images.find_public(rt, public_id, album_kinds=PROCORE_ALBUMS).blob
+    return delivery.send(rt.store, renditions.deliver(rt, blob, ORIGINAL), request.headers)
 
 
 @router.get("/rest/v1.0/image_files/{public_id}/thumbnail")
-def thumbnail(request: Request, public_id: str) -> Response:
-    rt = get_runtime(request)
-    with rt.reading() as session:
-        blob = images.get_public(session, public_id, album_kinds=PROCORE_ALBUMS).blob
-    return delivery.send(rt.store, variants.variant(rt, blob, THUMBNAIL), request.headers)
+def thumbnail(request: Request, rt: RuntimeDep, public_id: str) -> Response:
+    blob = images.find_public(rt, public_id, album_kinds=PROCORE_ALBUMS).blob
+    return delivery.send(rt.store, renditions.deliver(rt, blob, THUMBNAIL), request.headers)

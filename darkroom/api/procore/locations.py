@@ -13,16 +13,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from darkroom.api.common.deps import get_runtime
+from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.urls import base_url
 from darkroom.api.procore import bodies, context, params, wire
+from darkroom.api.procore.context import Caller, LocationId, ProjectScope
 from darkroom.api.procore.errors import BadRequest, bad_request
 from darkroom.api.procore.responses import ProcoreJSON, paged
 from darkroom.core import locations
 from darkroom.core.access import Scope
-from darkroom.core.errors import Invalid
+from darkroom.core.records import LocationRecord
 from darkroom.core.runtime import Runtime
 from darkroom.core.unset import UNSET
+from darkroom.errors import Invalid
 
 router = APIRouter(tags=["procore: locations"])
 
@@ -31,84 +33,62 @@ LEGACY_LOCATIONS = "/rest/v1.0/locations"
 
 
 @router.get(PROJECT_LOCATIONS)
-def list_(request: Request, project_id: str) -> Response:
-    return _list(request, project_id)
-
-
 @router.get(LEGACY_LOCATIONS)
-def legacy_list(request: Request) -> Response:
-    return _list(request, None)
+def list_(request: Request, rt: RuntimeDep, scope: ProjectScope) -> Response:
+    with bad_request():
+        query, page = params.location_list(params.of(request))
+        found = locations.search(rt, scope, query)
+    body = [wire.location(item) for item in found.items]
+    return paged(request, base_url(request, rt), body, page, found.total)
 
 
 @router.post(f"{PROJECT_LOCATIONS}/find_or_create_by_path")
-async def find_or_create_by_path(request: Request, project_id: str) -> Response:
+async def find_or_create_by_path(request: Request, rt: RuntimeDep, scope: ProjectScope) -> Response:
     """201 when a tier was made, 200 when the whole path existed."""
-    rt = get_runtime(request)
-    scope = await run_in_threadpool(context.enter_project, rt, request, project_id)
     fields = _location_object(await bodies.json_object(request))
     if "path" not in fields:
         raise BadRequest("location.path is required", field="path")
     path = bodies.as_names(fields["path"], "path")
-    payload, created = await run_in_threadpool(_find_or_create, rt, scope, path)
-    return ProcoreJSON(payload, status_code=201 if created else 200)
+    found, created = await run_in_threadpool(locations.at_path, rt, scope, path)
+    return ProcoreJSON(wire.location(found), status_code=201 if created else 200)
 
 
 @router.post(PROJECT_LOCATIONS)
-async def create(request: Request, project_id: str) -> Response:
-    rt = get_runtime(request)
-    scope = await run_in_threadpool(context.enter_project, rt, request, project_id)
+async def create(request: Request, rt: RuntimeDep, scope: ProjectScope) -> Response:
     fields = _location_object(await bodies.json_object(request))
-    return ProcoreJSON(await run_in_threadpool(_create, rt, scope, fields), status_code=201)
+    made = await run_in_threadpool(_create, rt, scope, fields)
+    return ProcoreJSON(wire.location(made), status_code=201)
 
 
 @router.post(LEGACY_LOCATIONS)
-async def legacy_create(request: Request) -> Response:
+async def legacy_create(request: Request, rt: RuntimeDep, actor: Caller) -> Response:
     """The body names the project: ``{"project_id": 1, "location": {...}}``."""
-    rt = get_runtime(request)
     body = await bodies.json_object(request)
-    project_id = body.get("project_id", request.query_params.get("project_id"))
-    scope = await run_in_threadpool(context.enter_project, rt, request, _text_id(project_id))
-    fields = _location_object(body)
-    return ProcoreJSON(await run_in_threadpool(_create, rt, scope, fields), status_code=201)
+    project_id = _text_id(body.get("project_id", request.query_params.get("project_id")))
+    scope = await run_in_threadpool(context.enter_project, rt, actor, request, project_id)
+    made = await run_in_threadpool(_create, rt, scope, _location_object(body))
+    return ProcoreJSON(wire.location(made), status_code=201)
 
 
 @router.get(LEGACY_LOCATIONS + "/{location_id}")
-def legacy_show(request: Request, location_id: str) -> Response:
-    rt = get_runtime(request)
-    with rt.transaction() as session:
-        scope = context.project(session, request)
-        found = locations.get(session, scope, context.parse_id(location_id, field="id"))
-        return ProcoreJSON(wire.location(found))
+def legacy_show(rt: RuntimeDep, scope: ProjectScope, location_id: LocationId) -> Response:
+    return ProcoreJSON(wire.location(locations.find(rt, scope, location_id)))
 
 
 @router.patch(LEGACY_LOCATIONS + "/{location_id}")
-async def legacy_update(request: Request, location_id: str) -> Response:
-    rt = get_runtime(request)
-    scope = await run_in_threadpool(context.enter_project, rt, request, None)
+async def legacy_update(
+    request: Request, rt: RuntimeDep, scope: ProjectScope, location_id: LocationId
+) -> Response:
     fields = _location_object(await bodies.json_object(request))
-    return ProcoreJSON(await run_in_threadpool(_update, rt, scope, location_id, fields))
+    changed = await run_in_threadpool(_update, rt, scope, location_id, fields)
+    return ProcoreJSON(wire.location(changed))
 
 
 @router.delete(LEGACY_LOCATIONS + "/{location_id}")
-def legacy_delete(request: Request, location_id: str) -> Response:
+def legacy_delete(rt: RuntimeDep, scope: ProjectScope, location_id: LocationId) -> Response:
     """The location and everything below it; images placed there keep no location."""
-    rt = get_runtime(request)
-    with rt.transaction() as session:
-        scope = context.project(session, request)
-        found = locations.get(session, scope, context.parse_id(location_id, field="id"))
-        locations.delete(session, scope, found)
+    locations.delete(rt, scope, location_id)
     return Response(status_code=204)
-
-
-def _list(request: Request, project_id: str | None) -> Response:
-    rt = get_runtime(request)
-    with rt.transaction() as session:
-        scope = context.project(session, request, project_id)
-        with bad_request():
-            query, page = params.location_list(params.of(request))
-            found = locations.search(session, scope, query)
-        body = [wire.location(item) for item in found.items]
-    return paged(request, base_url(request, rt), body, page, found.total)
 
 
 def _text_id(value: object) -> str | None:
@@ -125,49 +105,29 @@ def _location_object(body: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _find_or_create(rt: Runtime, scope: Scope, path: list[str]) -> tuple[dict[str, Any], bool]:
-    with rt.transaction() as session:
-        found, created = locations.find_or_create_path(session, scope, path)
-        return wire.location(found), created
-
-
-def _create(rt: Runtime, scope: Scope, fields: dict[str, Any]) -> dict[str, Any]:
+def _create(rt: Runtime, scope: Scope, fields: dict[str, Any]) -> LocationRecord:
     """``path`` makes every missing tier; ``node_name`` (+ ``parent_id``) makes one node."""
-    with rt.transaction() as session:
-        if fields.get("path") is not None:
-            node, created = locations.find_or_create_path(
-                session, scope, bodies.as_names(fields["path"], "path")
-            )
-            if not created:
-                raise Invalid(f"location {node.path!r} already exists", field="path")
-        elif fields.get("node_name") is not None:
-            parent = fields.get("parent_id")
-            node = locations.create(
-                session,
-                scope,
-                bodies.as_str(fields["node_name"], "node_name"),
-                parent_id=None if parent is None else bodies.as_int(parent, "parent_id"),
-            )
-        else:
-            raise Invalid("a location needs node_name or path", field="node_name")
-        if fields.get("code") is not None:
-            code = bodies.as_str(fields["code"], "code")
-            node = locations.change(session, scope, node, code=code)
-        return wire.location(node)
+    code = None if fields.get("code") is None else bodies.as_str(fields["code"], "code")
+    if fields.get("path") is not None:
+        tiers = bodies.as_names(fields["path"], "path")
+        return locations.add_path(rt, scope, tiers, code=code)
+    if fields.get("node_name") is not None:
+        name = bodies.as_str(fields["node_name"], "node_name")
+        parent = fields.get("parent_id")
+        parent_id = None if parent is None else bodies.as_int(parent, "parent_id")
+        return locations.add(rt, scope, name, parent_id=parent_id, code=code)
+    raise Invalid("a location needs node_name or path", field="node_name")
 
 
-def _update(rt: Runtime, scope: Scope, location_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-    with rt.transaction() as session:
-        node = locations.get(session, scope, context.parse_id(location_id, field="id"))
-        node = locations.change(
-            session,
-            scope,
-            node,
-            node_name=_optional(fields, "node_name", bodies.as_str),
-            parent_id=_nullable(fields, "parent_id", bodies.as_int),
-            code=_nullable(fields, "code", bodies.as_str),
-        )
-        return wire.location(node)
+def _update(rt: Runtime, scope: Scope, location_id: int, fields: dict[str, Any]) -> LocationRecord:
+    return locations.change(
+        rt,
+        scope,
+        location_id,
+        node_name=_optional(fields, "node_name", bodies.as_str),
+        parent_id=_nullable(fields, "parent_id", bodies.as_int),
+        code=_nullable(fields, "code", bodies.as_str),
+    )
 
 
 def _optional(fields: dict[str, Any], key: str, coerce: Any) -> Any:

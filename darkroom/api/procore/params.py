@@ -14,23 +14,18 @@ from enum import StrEnum
 
 from starlette.requests import Request
 
-from darkroom.core.errors import Invalid
-from darkroom.core.filters import (
-    DateRange,
-    Page,
-    SortKey,
-    TimeRange,
-    parse_bool,
+from darkroom.api.common.params import parse_bool, parse_int, parse_int_list
+from darkroom.api.procore.syntax import (
     parse_bracket_params,
     parse_date_range,
-    parse_int,
-    parse_int_list,
     parse_page,
     parse_sort,
     parse_time_range,
 )
 from darkroom.core.locations import LocationQuery
 from darkroom.core.query import Deleted, ImageQuery
+from darkroom.core.values import DateRange, Page, SortKey, TimeRange
+from darkroom.errors import Invalid
 
 Params = Mapping[str, Sequence[str]]
 

@@ -1,50 +1,49 @@
-"""Where a Procore image goes: its album (category or "Unclassified") and its location."""
+"""Where a Procore image goes, in core's words: its category or else "Unclassified" (an album),
+and its location, by ``location_id`` or by ``mt_location`` tiers."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from darkroom.api.procore.bodies import Attributes
-from darkroom.core import albums, locations
-from darkroom.core.access import Scope
-from darkroom.core.albums import AlbumKind
-from darkroom.core.errors import Invalid, NotFound
-from darkroom.core.models import Album
+from darkroom.api.vocabulary import PROCORE_CATEGORY, PROCORE_UNCLASSIFIED
+from darkroom.core.images import Placement
 from darkroom.core.unset import UNSET, Unset
+from darkroom.errors import Invalid, NotFound
 
 UNCLASSIFIED = "Unclassified"
 
 
-def unclassified(session: Session, scope: Scope) -> Album:
-    """The project's default album, for images without a category (made on first use)."""
-    return albums.ensure(session, scope, AlbumKind.PROCORE_UNCLASSIFIED, name=UNCLASSIFIED)
+def of(attrs: Attributes) -> Placement:
+    """``location_id`` wins when it names a location or no ``mt_location`` is given."""
+    location_id = attrs.location_id
+    path = attrs.mt_location
+    if isinstance(location_id, int) or isinstance(path, Unset):
+        path = UNSET
+    else:
+        location_id = UNSET
+    return Placement(
+        kind=PROCORE_CATEGORY.kind,
+        default=PROCORE_UNCLASSIFIED,
+        default_name=UNCLASSIFIED,
+        album_id=attrs.image_category_id,
+        location_id=location_id,
+        location_path=path,
+    )
 
 
-def category(session: Session, scope: Scope, category_id: int) -> Album:
-    """A live image category of the project (404 when there is none)."""
-    return albums.get(session, scope, category_id, kind=AlbumKind.PROCORE_CATEGORY)
-
-
-def album_for(session: Session, scope: Scope, category_id: int | Unset | None) -> Album:
-    """The album an image with ``image_category_id`` belongs in; an unknown id is 422."""
-    if isinstance(category_id, Unset) or category_id is None:
-        return unclassified(session, scope)
+@contextmanager
+def checked(attrs: Attributes) -> Iterator[None]:
+    """Procore's words for a placement core refuses: an unknown category, a bad ``mt_location``."""
     try:
-        return category(session, scope, category_id)
-    except NotFound:
-        raise Invalid(f"unknown image category {category_id}", field="image_category_id") from None
-
-
-def location_for(session: Session, scope: Scope, attrs: Attributes) -> int | Unset | None:
-    """``location_id`` if given, else the location at ``mt_location`` (tiers made as needed)."""
-    if not isinstance(attrs.location_id, Unset) and (
-        attrs.location_id is not None or isinstance(attrs.mt_location, Unset)
-    ):
-        return attrs.location_id
-    if not isinstance(attrs.mt_location, Unset):
-        try:
-            found, _ = locations.find_or_create_path(session, scope, attrs.mt_location)
-        except Invalid as error:
-            raise Invalid(error.message, field="mt_location") from None
-        return found.id
-    return UNSET
+        yield
+    except NotFound as error:
+        if error.entity != "album":
+            raise
+        category = attrs.image_category_id
+        raise Invalid(f"unknown image category {category}", field="image_category_id") from None
+    except Invalid as error:
+        if error.field != "path":
+            raise
+        raise Invalid(error.message, field="mt_location") from None

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from darkroom.core.filters import Page
+from darkroom.core.values import Page
 
 
 class ProcoreJSON(JSONResponse):

@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from darkroom.api.common.bodies import spooled_body
-from darkroom.api.common.deps import get_runtime
+from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.procore import bodies
 from darkroom.api.procore.errors import BadRequest
 from darkroom.core import uploads
-from darkroom.core.errors import Forbidden, NotFound
 from darkroom.core.runtime import Runtime
+from darkroom.errors import Forbidden, NotFound
 
 router = APIRouter(tags=["procore: upload storage"])
 
@@ -33,9 +33,8 @@ TEXT_PART_BYTES = 64 * 1024  # policy fields are short text
 
 
 @router.post(STORAGE)
-async def receive(request: Request, upload_uuid: str) -> Response:
+async def receive(request: Request, rt: RuntimeDep, upload_uuid: str) -> Response:
     """The S3-style form POST of the bytes: every policy field plus a ``file`` part; 204."""
-    rt = get_runtime(request)
     form = await bodies.form(request, max_part_bytes=TEXT_PART_BYTES)
     file = form.get("file")
     if not isinstance(file, UploadFile):
@@ -45,9 +44,10 @@ async def receive(request: Request, upload_uuid: str) -> Response:
 
 
 @router.put(SEGMENT)
-async def receive_segment(request: Request, upload_uuid: str, index: str) -> Response:
+async def receive_segment(
+    request: Request, rt: RuntimeDep, upload_uuid: str, index: str
+) -> Response:
     """One part of a segmented upload, at the URL its announcement named; 200 with its ETag."""
-    rt = get_runtime(request)
     number = _segment_index(index)
     token = request.query_params.get("token", "")
     await run_in_threadpool(_check_segment_token, rt, upload_uuid, token)
@@ -63,15 +63,13 @@ def _segment_index(text: str) -> int:
 
 
 def _check_segment_token(rt: Runtime, upload_uuid: str, token: str) -> None:
-    with rt.transaction() as session:
-        expected = (uploads.peek(session, upload_uuid).extras or {}).get(SEGMENT_TOKEN)
+    expected = uploads.peek(rt, upload_uuid).extras.get(SEGMENT_TOKEN)
     if not isinstance(expected, str) or not hmac.compare_digest(token.encode(), expected.encode()):
         raise Forbidden("the segment URL's token does not match this upload")
 
 
 def _receive(rt: Runtime, upload_uuid: str, form: FormData, file: UploadFile) -> None:
-    with rt.transaction() as session:
-        expected = (uploads.peek(session, upload_uuid).extras or {}).get(POLICY)
+    expected = uploads.peek(rt, upload_uuid).extras.get(POLICY)
     if not isinstance(expected, dict) or not _fields_match(expected, form):
         raise Forbidden("the form fields do not match this upload's policy")
     uploads.receive(rt, upload_uuid, file.file)

@@ -22,18 +22,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from darkroom.api.common.deps import get_runtime
+from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.urls import base_url
-from darkroom.api.procore import bodies, context, wire
+from darkroom.api.procore import bodies, wire
+from darkroom.api.procore.context import PathScope
 from darkroom.api.procore.errors import BadRequest
 from darkroom.api.procore.responses import ProcoreJSON
 from darkroom.api.procore.storage import POLICY, SEGMENT_TOKEN, STORAGE, TEXT_PART_BYTES
+from darkroom.clock import utcnow
 from darkroom.core import uploads
 from darkroom.core.access import Scope
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import Invalid, TooLarge
-from darkroom.core.models import Upload
+from darkroom.core.records import UploadRecord
 from darkroom.core.runtime import Runtime
+from darkroom.errors import Invalid, TooLarge
 
 router = APIRouter(tags=["procore: uploads"])
 
@@ -55,82 +56,37 @@ class Announcement:
     segments: list[dict[str, Any]] | None = None
 
 
-async def create_for_company(request: Request, company_id: str) -> Response:
-    rt = get_runtime(request)
-    scope = await run_in_threadpool(context.enter_company, rt, request, company_id)
-    return await _create(request, rt, scope)
+async def create(request: Request, rt: RuntimeDep, scope: PathScope) -> Response:
+    announced = await _announcement(request)
+    if announced.segments:
+        _check_total(rt, announced.segments)
+    made = await run_in_threadpool(_announce, rt, scope, announced)
+    return ProcoreJSON(_json(request, rt, made), status_code=201)
 
 
-async def create_for_project(request: Request, project_id: str) -> Response:
-    rt = get_runtime(request)
-    scope = await run_in_threadpool(context.enter_project, rt, request, project_id)
-    return await _create(request, rt, scope)
+def show(request: Request, rt: RuntimeDep, scope: PathScope, upload_uuid: str) -> Response:
+    return ProcoreJSON(_json(request, rt, uploads.find(rt, scope, upload_uuid)))
 
 
-def show_for_company(request: Request, company_id: str, upload_uuid: str) -> Response:
-    rt = get_runtime(request)
-    with rt.transaction() as session:
-        scope = context.company(session, request, company_id)
-        return ProcoreJSON(_json(request, rt, uploads.get(session, scope, upload_uuid)))
-
-
-def show_for_project(request: Request, project_id: str, upload_uuid: str) -> Response:
-    rt = get_runtime(request)
-    with rt.transaction() as session:
-        scope = context.project(session, request, project_id)
-        return ProcoreJSON(_json(request, rt, uploads.get(session, scope, upload_uuid)))
-
-
-async def complete_for_company(request: Request, company_id: str, upload_uuid: str) -> Response:
-    rt = get_runtime(request)
-    scope = await run_in_threadpool(context.enter_company, rt, request, company_id)
-    return await _complete(request, rt, scope, upload_uuid)
-
-
-async def complete_for_project(request: Request, project_id: str, upload_uuid: str) -> Response:
-    rt = get_runtime(request)
-    scope = await run_in_threadpool(context.enter_project, rt, request, project_id)
-    return await _complete(request, rt, scope, upload_uuid)
-
-
-for _version in VERSIONS:
-    _companies = f"/rest/{_version}/companies/{{company_id}}/uploads"
-    _projects = f"/rest/{_version}/projects/{{project_id}}/uploads"
-    router.add_api_route(_companies, create_for_company, methods=["POST"])
-    router.add_api_route(_projects, create_for_project, methods=["POST"])
-    router.add_api_route(_companies + "/{upload_uuid}", show_for_company, methods=["GET"])
-    router.add_api_route(_projects + "/{upload_uuid}", show_for_project, methods=["GET"])
-    router.add_api_route(_companies + "/{upload_uuid}", complete_for_company, methods=["PATCH"])
-    router.add_api_route(_projects + "/{upload_uuid}", complete_for_project, methods=["PATCH"])
-
-
-async def _complete(request: Request, rt: Runtime, scope: Scope, upload_uuid: str) -> Response:
+async def complete(
+    request: Request, rt: RuntimeDep, scope: PathScope, upload_uuid: str
+) -> Response:
     """``PATCH`` with ``{"segments": [{"etag": ...}, ...]}`` in part order: join the parts."""
     body = await bodies.json_object(request)
     listed = body.get("segments")
     if not isinstance(listed, list) or not all(isinstance(item, dict) for item in listed):
         raise BadRequest("segments must be a list of objects with an etag", field="segments")
     etags = [bodies.as_str(item.get("etag"), "etag") for item in listed]
-    payload = await run_in_threadpool(_join, request, rt, scope, upload_uuid, etags)
-    return ProcoreJSON(payload)
+    joined = await run_in_threadpool(uploads.complete_segments, rt, scope, upload_uuid, etags)
+    return ProcoreJSON(_json(request, rt, joined))
 
 
-def _join(
-    request: Request, rt: Runtime, scope: Scope, upload_uuid: str, etags: list[str]
-) -> dict[str, Any]:
-    with rt.transaction() as session:
-        uploads.get(session, scope, upload_uuid)  # the caller's own upload, in this space
-    uploads.complete_segments(rt, upload_uuid, etags)
-    with rt.transaction() as session:
-        return _json(request, rt, uploads.get(session, scope, upload_uuid))
-
-
-async def _create(request: Request, rt: Runtime, scope: Scope) -> Response:
-    announced = await _announcement(request)
-    if announced.segments:
-        _check_total(rt, announced.segments)
-    payload = await run_in_threadpool(_announce, request, rt, scope, announced)
-    return ProcoreJSON(payload, status_code=201)
+for _version in VERSIONS:
+    for _owner in ("companies/{company_id}", "projects/{project_id}"):
+        _uploads = f"/rest/{_version}/{_owner}/uploads"
+        router.add_api_route(_uploads, create, methods=["POST"])
+        router.add_api_route(_uploads + "/{upload_uuid}", show, methods=["GET"])
+        router.add_api_route(_uploads + "/{upload_uuid}", complete, methods=["PATCH"])
 
 
 def _check_total(rt: Runtime, segments: list[dict[str, Any]]) -> None:
@@ -197,25 +153,21 @@ def _optional_text(raw: dict[str, Any], key: str) -> str:
     return "" if value is None else bodies.as_str(value, key).strip()
 
 
-def _announce(
-    request: Request, rt: Runtime, scope: Scope, announced: Announcement
-) -> dict[str, Any]:
+def _announce(rt: Runtime, scope: Scope, announced: Announcement) -> UploadRecord:
     extras: dict[str, Any]
     if announced.segments:
         extras = {uploads.SEGMENTS: announced.segments, SEGMENT_TOKEN: secrets.token_urlsafe(32)}
     else:
         extras = {POLICY: _policy_fields(announced)}
-    with rt.transaction() as session:
-        upload = uploads.create(
-            session,
-            scope,
-            ttl=rt.settings.upload_expiry,
-            filename=announced.filename,
-            content_type=announced.content_type,
-            send_within=SEND_WITHIN,
-            extras=extras,
-        )
-        return _json(request, rt, upload)
+    return uploads.announce(
+        rt,
+        scope,
+        ttl=rt.settings.upload_expiry,
+        filename=announced.filename,
+        content_type=announced.content_type,
+        send_within=SEND_WITHIN,
+        extras=extras,
+    )
 
 
 def _policy_fields(announced: Announcement) -> dict[str, str]:
@@ -245,9 +197,9 @@ def _safe_filename(name: str) -> str:
     return "".join(c for c in name if c.isprintable() and c not in '"\\/').strip()
 
 
-def _json(request: Request, rt: Runtime, upload: Upload) -> dict[str, Any]:
+def _json(request: Request, rt: Runtime, upload: UploadRecord) -> dict[str, Any]:
     base = base_url(request, rt)
-    extras = upload.extras or {}
+    extras = upload.extras
     pending = upload.status == uploads.UploadStatus.PENDING
     if uploads.SEGMENTS in extras:
         token = extras.get(SEGMENT_TOKEN, "") if pending else None

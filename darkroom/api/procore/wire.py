@@ -7,18 +7,23 @@ are strings, and instants are ISO-8601 UTC with ``Z``.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from darkroom.api.procore.params import View
-from darkroom.core.albums import AlbumKind
-from darkroom.core.models import Album, Image, Location, Principal, Trade, Upload
+from darkroom.api.vocabulary import PROCORE_CATEGORY
+from darkroom.core.records import (
+    AlbumRecord,
+    AlbumSummary,
+    ImageRecord,
+    LocationRecord,
+    PrincipalRecord,
+    TradeRecord,
+    UploadRecord,
+)
 from darkroom.core.uploads import UploadStatus
 
 API = "/rest/v1.0"
@@ -64,58 +69,38 @@ def timestamp(instant: datetime | None) -> str | None:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def original_url(base_url: str, image: Image) -> str:
+def original_url(base_url: str, image: ImageRecord) -> str:
     """The capability URL of the original: its unguessable public id is the credential."""
     return f"{base_url}{API}/image_files/{image.public_id}"
 
 
-def thumbnail_url(base_url: str, image: Image) -> str:
+def thumbnail_url(base_url: str, image: ImageRecord) -> str:
     return f"{original_url(base_url, image)}/thumbnail"
 
 
 @dataclass(frozen=True)
 class ImageContext:
-    """What image JSON needs beyond the image rows, loaded once per response."""
+    """What image JSON needs beyond the image records: where it is served, in which project."""
 
     base_url: str
     project_id: int
-    uploaders: dict[int, Principal]
-    locations: dict[int, Location]
 
 
-def image_context(
-    session: Session, images: Sequence[Image], base_url: str, project_id: int
-) -> ImageContext:
-    """Uploaders and locations of ``images`` in two queries, whatever the page size."""
-    uploader_ids = {i.uploader_id for i in images if i.uploader_id is not None}
-    location_ids = {i.location_id for i in images if i.location_id is not None}
-    uploaders = _by_id(session, Principal, uploader_ids)
-    locations = _by_id(session, Location, location_ids)
-    return ImageContext(base_url, project_id, uploaders, locations)
-
-
-def _by_id(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
-
-
-def image(item: Image, context: ImageContext, view: View = View.NORMAL) -> dict[str, Any]:
+def image(item: ImageRecord, context: ImageContext, view: View = View.NORMAL) -> dict[str, Any]:
     """One image in ``view``'s field set (not for ``ids_only``, which is a bare id)."""
     full = _image_fields(item, context)
     return {key: full[key] for key in (*DEFAULT_FIELDS, *VIEW_EXTRAS[view])}
 
 
-def images(items: Iterable[Image], context: ImageContext, view: View) -> list[Any]:
+def images(items: Iterable[ImageRecord], context: ImageContext, view: View) -> list[Any]:
     if view is View.IDS_ONLY:
         return [item.id for item in items]
     return [image(item, context, view) for item in items]
 
 
-def _image_fields(item: Image, context: ImageContext) -> dict[str, Any]:
+def _image_fields(item: ImageRecord, context: ImageContext) -> dict[str, Any]:
     album = _category(item.album)
-    extras = item.extras or {}
-    location = context.locations.get(item.location_id) if item.location_id else None
+    extras = item.extras
     return {
         "id": item.id,
         "url": original_url(context.base_url, item),
@@ -126,7 +111,7 @@ def _image_fields(item: Image, context: ImageContext) -> dict[str, Any]:
         "taken_at": timestamp(item.taken_at),
         "created_at": timestamp(item.created_at),
         "updated_at": timestamp(item.updated_at),
-        "location": None if location is None else image_location(location),
+        "location": None if item.location is None else image_location(item.location),
         "image_category_name": album.name if album else None,
         "image_category_id": album.id if album else None,
         "image_category_private": bool(album.private) if album else False,
@@ -139,7 +124,7 @@ def _image_fields(item: Image, context: ImageContext) -> dict[str, Any]:
         "daily_log_header_id": _int_or_none(extras.get("daily_log_header_id")),
         "gps_lat": _coordinate(item.gps_lat),
         "gps_long": _coordinate(item.gps_long),
-        "uploader": _uploader(context.uploaders.get(item.uploader_id or 0)),
+        "uploader": _uploader(item.uploader),
         "links": _links(item.id, context.project_id),
         "comments_count": 0,
         "trades": [trade(t) for t in sorted(item.trades, key=lambda t: t.id)],
@@ -149,9 +134,9 @@ def _image_fields(item: Image, context: ImageContext) -> dict[str, Any]:
     }
 
 
-def _category(album: Album) -> Album | None:
+def _category(album: AlbumRecord) -> AlbumRecord | None:
     """The image's category; images in the default "Unclassified" album have none."""
-    return album if album.kind == AlbumKind.PROCORE_CATEGORY else None
+    return album if album.kind == PROCORE_CATEGORY.kind else None
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -162,7 +147,7 @@ def _coordinate(value: float | None) -> str | None:
     return None if value is None else repr(float(value))
 
 
-def _uploader(principal: Principal | None) -> dict[str, Any] | None:
+def _uploader(principal: PrincipalRecord | None) -> dict[str, Any] | None:
     if principal is None:
         return None  # the uploader's account was deleted
     return {
@@ -183,7 +168,7 @@ def _links(image_id: int, project_id: int) -> dict[str, str]:
     }
 
 
-def _rendition(item: Image, base_url: str) -> dict[str, Any]:
+def _rendition(item: ImageRecord, base_url: str) -> dict[str, Any]:
     """The ``prostore_file`` view's ``images`` entry: the file's renditions (here, one)."""
     return {
         "id": item.id,
@@ -195,7 +180,7 @@ def _rendition(item: Image, base_url: str) -> dict[str, Any]:
     }
 
 
-def image_location(location: Location) -> dict[str, Any]:
+def image_location(location: LocationRecord) -> dict[str, Any]:
     """``image.location`` (spec §3.2)."""
     return {
         "id": location.id,
@@ -207,12 +192,12 @@ def image_location(location: Location) -> dict[str, Any]:
     }
 
 
-def location(item: Location) -> dict[str, Any]:
+def location(item: LocationRecord) -> dict[str, Any]:
     """A location of the location endpoints (spec §6): the image shape plus ``code``."""
     return {**image_location(item), "code": item.code}
 
 
-def trade(item: Trade) -> dict[str, Any]:
+def trade(item: TradeRecord) -> dict[str, Any]:
     return {
         "id": item.id,
         "name": item.name,
@@ -222,24 +207,26 @@ def trade(item: Trade) -> dict[str, Any]:
     }
 
 
-def category(album: Album, count: int, cover_url: str | None, project_id: int) -> dict[str, Any]:
-    """A list item of ``GET /image_categories`` (``ImageCategory``)."""
-    own = f"{API}/image_categories/{album.id}?project_id={project_id}"
+def category(entry: AlbumSummary, context: ImageContext) -> dict[str, Any]:
+    """A list item of ``GET /image_categories`` (``ImageCategory``), its cover as a thumbnail."""
+    album, cover = entry.album, entry.cover
+    own = f"{API}/image_categories/{album.id}?project_id={context.project_id}"
     return {
         "id": album.id,
         "name": album.name,
         "private": bool(album.private),
         "position": album.position,
-        "count": count,
-        "cover_photo": cover_url,
+        "count": entry.count,
+        "cover_photo": None if cover is None else thumbnail_url(context.base_url, cover),
         "created_at": timestamp(album.created_at),
         "updated_at": timestamp(album.updated_at),
         "links": {"show": own, "update": own, "delete": own},
     }
 
 
-def category_detail(album: Album, count: int) -> dict[str, Any]:
+def category_detail(entry: AlbumSummary) -> dict[str, Any]:
     """Create, show and update of an image category (``ImageCategoryDetail``)."""
+    album = entry.album
     return {
         "id": album.id,
         "name": album.name,
@@ -248,11 +235,13 @@ def category_detail(album: Album, count: int) -> dict[str, Any]:
         "created_at": timestamp(album.created_at),
         "updated_at": timestamp(album.updated_at),
         "private": bool(album.private),
-        "count": count,
+        "count": entry.count,
     }
 
 
-def upload(item: Upload, storage_url: str, fields: dict[str, str] | None) -> dict[str, Any]:
+def upload(
+    item: UploadRecord, storage_url: str, fields: Mapping[str, str] | None
+) -> dict[str, Any]:
     """A non-segmented upload (spec §4.2): never a ``response_filename``, a valid ``status``."""
     body: dict[str, Any] = {
         "uuid": item.uuid,
@@ -262,12 +251,12 @@ def upload(item: Upload, storage_url: str, fields: dict[str, str] | None) -> dic
         "expires_at": timestamp(item.expires_at),
     }
     if fields is not None:
-        body["fields"] = fields
+        body["fields"] = dict(fields)
     return body
 
 
 def segmented_upload(
-    item: Upload, declared: list[dict[str, Any]], base_url: str, token: str | None
+    item: UploadRecord, declared: list[dict[str, Any]], base_url: str, token: str | None
 ) -> dict[str, Any]:
     """A segmented upload: ``ready`` with one PUT URL and its headers per part, or ``complete``."""
     body: dict[str, Any] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from darkroom.core.models import Base
+from darkroom.db.models import Base
 
 connection: Connection | None = context.config.attributes.get("connection")
 if connection is None:

@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
+from darkroom.api.cyclos import entities
+from darkroom.api.cyclos.entities import EntityKind
 from darkroom.app import create_app
 from darkroom.config import Settings
-from darkroom.core import accounts, entities, logins
+from darkroom.core import accounts, logins
 from darkroom.core.access import Role
 from darkroom.core.accounts import CredentialKind
-from darkroom.core.entities import EntityKind
-from darkroom.core.models import Credential
 from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.db.models import Credential
 from tests import images as samples
 from tests.api.cyclos.client import CyclosClient, basic
 from tests.conftest import fresh_sqlite_database
@@ -68,8 +69,8 @@ class World:
     def session_of(self, name: str) -> CyclosClient:
         """A client logged in with a session made in the core (no scrypt per request), the
         token also as a default header, for tests whose subject is not authentication."""
-        with self.rt.transaction() as session:
-            token = logins.open_session(session, accounts.get_principal(session, name)).token
+        user = accounts.principal_named(self.rt, name)
+        token = logins.open_session(self.rt, user.id).token
         return CyclosClient(self.api, session_token=token, default_headers={"Session-Token": token})
 
     def user(self, name: str) -> CyclosClient:
@@ -116,10 +117,8 @@ def server(_live_app: tuple[FastAPI, str], api_runtime: Runtime) -> str:
 @pytest.fixture
 def world(server: str, api_runtime: Runtime) -> World:
     ids = {name: add_user(api_runtime, name, role) for name, role in ROLES.items()}
-    with api_runtime.transaction() as session:
-        alice = accounts.get_principal(session, "alice")
-        entities.create(session, alice, EntityKind.AD, AD, product_number=PRODUCT)
-        entities.create(session, alice, EntityKind.CONTACT_INFO, CONTACT_INFO)
+    entities.create(api_runtime, "alice", EntityKind.AD, AD, product_number=PRODUCT)
+    entities.create(api_runtime, "alice", EntityKind.CONTACT_INFO, CONTACT_INFO)
     return World(api=f"{server}/api", rt=api_runtime, ids=ids)
 
 

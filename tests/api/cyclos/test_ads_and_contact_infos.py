@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from darkroom.core import accounts, entities
-from darkroom.core.entities import EntityKind
+from darkroom.api.cyclos import entities
+from darkroom.api.cyclos.entities import EntityKind
 from tests.api.cyclos.conftest import AD, CONTACT_INFO, PRODUCT, World, jpeg
 
 
@@ -122,9 +122,7 @@ def test_reorder_ad_images_as_owner_answers_204_and_changes_order(world: World) 
 def test_reorder_ad_images_with_an_image_of_another_ad_is_refused_unchanged(
     world: World,
 ) -> None:
-    with world.rt.transaction() as session:
-        bob = accounts.get_principal(session, "bob")
-        entities.create(session, bob, EntityKind.AD, "456")
+    entities.create(world.rt, "bob", EntityKind.AD, "456")
     first, second = _upload(world, seed=1), _upload(world, seed=2)
     foreign = _upload(world, ad="456", seed=3, user="bob")
     answer = world.user("alice").reorder_ad_images(AD, [foreign, second])

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from darkroom.clock import utcnow
 from darkroom.core import accounts, logins
 from darkroom.core.accounts import CredentialKind
-from darkroom.core.clock import utcnow
-from darkroom.core.models import Credential
+from darkroom.db.models import Credential
 from tests.api.cyclos.client import CyclosClient, basic
 from tests.api.cyclos.conftest import PASSWORD, World, add_user, jpeg, uploaded
 
@@ -35,14 +35,12 @@ def _age_sessions(world: World, by: timedelta) -> None:
 
 
 def _access_client(world: World, name: str = "alice") -> str:
-    with world.rt.transaction() as session:
-        return logins.issue_access_client(session, accounts.get_principal(session, name)).token
+    return logins.issue_access_client(world.rt, accounts.principal_named(world.rt, name).id).token
 
 
 def _activation_code(world: World, name: str = "alice") -> str:
-    with world.rt.transaction() as session:
-        principal = accounts.get_principal(session, name)
-        return logins.issue_activation_code(session, principal).token
+    user = accounts.principal_named(world.rt, name)
+    return logins.issue_activation_code(world.rt, user.id).token
 
 
 # --- Basic ---------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from darkroom.core import accounts, entities
-from darkroom.core.entities import EntityKind
+from darkroom.api.cyclos import entities
+from darkroom.api.cyclos.entities import EntityKind
 from tests.api.cyclos.conftest import World, add_user, jpeg, uploaded
 
 
@@ -54,9 +54,7 @@ def test_self_is_a_user_not_a_literal_prefix(world: World) -> None:
 
 
 def test_escaped_slash_and_at_sign_in_a_product_number_reach_the_ad(world: World) -> None:
-    with world.rt.transaction() as session:
-        alice = accounts.get_principal(session, "alice")
-        entities.create(session, alice, EntityKind.AD, "777", product_number="prod 1/x")
+    entities.create(world.rt, "alice", EntityKind.AD, "777", product_number="prod 1/x")
     answer = world.user("alice").upload_ad_image("prod 1/x@alice", jpeg())  # prod%201%2Fx%40alice
     assert answer.status_code == 201
     assert [i["id"] for i in world.guest().list_ad_images("777").json()] == [answer.text]

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from darkroom.core import temp_images
-from darkroom.core.clock import utcnow
-from darkroom.core.errors import NotFound
-from darkroom.core.models import Image
-from darkroom.core.temp_images import Destination
+from darkroom.api import vocabulary
+from darkroom.api.cyclos import entities
+from darkroom.api.cyclos.entities import Destination
+from darkroom.clock import utcnow
+from darkroom.db.models import Album, Image, Space
+from darkroom.errors import NotFound
 from tests import images as samples
 from tests.api.cyclos.conftest import AD, World, jpeg
 
@@ -106,7 +107,7 @@ def test_upload_temp_custom_value_with_unknown_field_kind_answers_422(world: Wor
 
 def test_upload_temp_image_as_guest_over_10_answers_422_max_items(world: World) -> None:
     guest = world.guest()
-    for _ in range(temp_images.GUEST_LIMIT):
+    for _ in range(vocabulary.CYCLOS_GUEST_TEMP.policy.max_images):
         assert guest.upload_temp_image(TINY, guest_key="busy").status_code == 201
     answer = guest.upload_temp_image(TINY, guest_key="busy")
     assert answer.json() == {"code": "maxItems", "maxItems": 10}
@@ -139,6 +140,14 @@ def test_list_temp_images_with_empty_guest_key_treats_it_as_absent(world: World)
     image_id = _upload_as_guest(world, guest_key="")
     answer = world.guest().call("GET", "/images/temp?guestKey=&target=&user=", secured=False)
     assert _ids(answer) == [image_id]
+
+
+def test_list_temp_images_before_any_upload_writes_nothing(world: World) -> None:
+    assert _ids(world.guest().list_temp_images(guest_key="k1")) == []
+    assert _ids(world.user("bob").list_temp_images()) == []
+    with world.rt.reading() as session:
+        assert session.scalar(select(func.count(Album.id)).where(Album.kind == "temporary")) == 0
+        assert session.scalar(select(Space.id).where(Space.external_id == "guests")) is None
 
 
 def test_list_temp_images_as_user_ignores_the_guest_key(world: World) -> None:
@@ -203,7 +212,7 @@ def test_temp_image_of_a_user_can_be_deleted_by_them(world: World) -> None:
 
 def test_attach_temp_image_to_profile_makes_it_a_lasting_profile_image(world: World) -> None:
     image_id = _upload_as_guest(world, guest_key="k1", target="userRegistration")
-    temp_images.attach(world.rt, image_id, Destination(profile_of="alice"))
+    entities.attach(world.rt, image_id, Destination(profile_of="alice"))
     assert _ids(world.guest().list_user_images("alice")) == [image_id]
     assert _ids(world.guest().list_temp_images(guest_key="k1")) == []
     body = world.guest().view_image(image_id).json()
@@ -214,7 +223,7 @@ def test_attach_temp_image_to_profile_makes_it_a_lasting_profile_image(world: Wo
 
 def test_attach_temp_image_to_ad_adds_it_to_the_ad(world: World) -> None:
     image_id = world.user("alice").upload_temp_image(jpeg(), target="advertisement").text
-    temp_images.attach(world.rt, image_id, Destination(advertisement=AD))
+    entities.attach(world.rt, image_id, Destination(advertisement=AD))
     assert _ids(world.guest().list_ad_images(AD)) == [image_id]
 
 
@@ -222,4 +231,4 @@ def test_attach_expired_temp_image_is_refused(world: World) -> None:
     image_id = _upload_as_guest(world, guest_key="k1")
     _expire(world, image_id)
     with pytest.raises(NotFound):
-        temp_images.attach(world.rt, image_id, Destination(profile_of="alice"))
+        entities.attach(world.rt, image_id, Destination(profile_of="alice"))

@@ -4,10 +4,10 @@ client sends them (see ``client.py``): as guest, owner, another user and manager
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from darkroom.core.albums import AlbumKind
-from darkroom.core.models import Album, Principal
+from darkroom.api import vocabulary
+from darkroom.db.models import Album, Principal, Space
 from tests import images as samples
 from tests.api.cyclos.conftest import World, add_user, jpeg, uploaded
 
@@ -75,7 +75,7 @@ def test_upload_user_image_over_max_images_answers_422_max_items(world: World) -
     uploaded(world)
     with world.rt.transaction() as session:
         session.execute(
-            update(Album).where(Album.kind == AlbumKind.CYCLOS_PROFILE).values(max_images=1)
+            update(Album).where(Album.kind == vocabulary.CYCLOS_PROFILE.kind).values(max_images=1)
         )
     answer = world.user("alice").upload_user_image("alice", jpeg(seed=1))
     assert answer.status_code == 422
@@ -229,11 +229,22 @@ def test_list_data_of_custom_images_has_the_custom_maximum(world: World) -> None
     assert body["maxImages"] == 50
 
 
+def test_list_data_before_any_upload_answers_the_limits_and_writes_nothing(world: World) -> None:
+    body = world.guest().get_user_images_list_data("bob").json()
+    assert (body["images"], body["maxImages"]) == ([], 10)
+    custom = world.user("boss").get_user_images_list_data("bob", kind="custom").json()
+    assert (custom["images"], custom["maxImages"]) == ([], 50)
+    assert world.user("bob").list_user_images("bob", kind="custom").json() == []
+    with world.rt.reading() as session:
+        owners = session.scalars(select(Space.external_id).where(Space.kind == "personal"))
+        assert str(world.ids["bob"]) not in set(owners)
+
+
 def test_list_data_when_full_cannot_create(world: World) -> None:
     uploaded(world)
     with world.rt.transaction() as session:
         session.execute(
-            update(Album).where(Album.kind == AlbumKind.CYCLOS_PROFILE).values(max_images=1)
+            update(Album).where(Album.kind == vocabulary.CYCLOS_PROFILE.kind).values(max_images=1)
         )
     body = world.user("alice").get_user_images_list_data("alice").json()
     assert (body["canCreate"], body["maxImages"]) == (False, 1)

@@ -10,10 +10,10 @@ import pyvips
 from moovio_sdk import Moov
 from moovio_sdk.models import components
 
+from darkroom.api import vocabulary
 from darkroom.core import accounts, spaces
 from darkroom.core.access import Role
 from darkroom.core.runtime import Runtime
-from darkroom.core.spaces import SpaceKind
 from darkroom.media import ImageFormat, sniff
 
 ADMIN = ("root", "root-password")
@@ -29,7 +29,7 @@ def create_user(rt: Runtime, name: str, password: str, *, role: Role = Role.MEMB
 
 def grant(rt: Runtime, name: str, account: str) -> None:
     with rt.transaction() as session:
-        space = spaces.ensure(session, SpaceKind.MOOV_ACCOUNT, account)
+        space = spaces.ensure(session, vocabulary.MOOV_ACCOUNT, account)
         accounts.add_grant(session, accounts.get_principal(session, name), space)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from darkroom.api.moov import parse, versions
-from darkroom.core.errors import Invalid
+from darkroom.errors import Invalid
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
+from darkroom.api import vocabulary
 from darkroom.core import albums, images, spaces, variants
 from darkroom.core.access import Role, trusted_scope
-from darkroom.core.albums import AlbumKind
 from darkroom.core.images import NewImage
 from darkroom.core.runtime import Runtime
-from darkroom.core.spaces import SpaceKind
 from darkroom.media import ImageFormat
 from tests import images as samples
 from tests.api.moov.conftest import ACCOUNT, SDK_ACCEPT, decoded
@@ -141,9 +140,9 @@ def test_public_second_request_of_a_size_does_no_image_work(
 def test_public_does_not_serve_another_doors_image(server: str, api_runtime: Runtime) -> None:
     actor = make_actor(api_runtime, "procore-user", Role.ADMIN)
     with api_runtime.transaction() as session:
-        space = spaces.ensure(session, SpaceKind.PROCORE_PROJECT, "p1")
+        space = spaces.ensure(session, vocabulary.PROCORE_PROJECT, "p1")
         scope = trusted_scope(space, actor)
-        album = albums.ensure(session, scope, AlbumKind.PROCORE_CATEGORY)
+        album = albums.ensure(session, scope, vocabulary.PROCORE_CATEGORY)
     image = images.ingest(api_runtime, scope, album, iter([samples.png()]), NewImage())
     answer = _public(server, image.public_id)
     assert answer.status_code == 404

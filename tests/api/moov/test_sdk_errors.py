@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 
 import pytest
 from moovio_sdk import Moov
 from moovio_sdk.models import errors
 
+from darkroom.api import vocabulary
 from darkroom.config import MiB
 from darkroom.core import albums, spaces
 from darkroom.core.access import Scope, trusted_scope
 from darkroom.core.accounts import actor_of, get_principal
-from darkroom.core.albums import AlbumKind, AlbumPolicy
+from darkroom.core.policy import AlbumType
 from darkroom.core.runtime import Runtime
-from darkroom.core.spaces import SpaceKind
 from tests import images as samples
 from tests.api.moov.conftest import ACCOUNT, OTHER_ACCOUNT, client, create_user, grant, upload
 
@@ -170,9 +171,8 @@ def test_upload_into_a_full_account_raises_generic_error_400(
     # The Moov album's policy (dedupe, 300 images) with a limit small enough to reach here.
     scope = _account_scope(api_runtime)
     with api_runtime.transaction() as session:
-        albums.ensure(
-            session, scope, AlbumKind.MOOV_ACCOUNT, policy=AlbumPolicy(dedupe=True, max_images=2)
-        )
+        small = replace(vocabulary.MOOV_IMAGES.policy, max_images=2)
+        albums.ensure(session, scope, AlbumType(vocabulary.MOOV_IMAGES.kind, small))
     upload(moov, samples.png(seed=1))
     upload(moov, samples.png(seed=2))
     with pytest.raises(errors.GenericError) as raised:
@@ -190,6 +190,6 @@ def test_get_public_of_an_unknown_id_raises_api_error_404(moov: Moov) -> None:
 
 def _account_scope(rt: Runtime) -> Scope:
     with rt.transaction() as session:
-        space = spaces.ensure(session, SpaceKind.MOOV_ACCOUNT, ACCOUNT)
+        space = spaces.ensure(session, vocabulary.MOOV_ACCOUNT, ACCOUNT)
         actor = actor_of(get_principal(session, "root"))
     return trusted_scope(space, actor)

@@ -12,8 +12,8 @@ from moovio_sdk.images import GetPublicAcceptEnum
 from moovio_sdk.models import components, errors
 
 from darkroom.core.blobs import blob_key
-from darkroom.core.models import Image
 from darkroom.core.runtime import Runtime
+from darkroom.db.models import Image
 from darkroom.media import ImageFormat
 from tests import images as samples
 from tests.api.moov.conftest import ACCOUNT, decoded, upload

@@ -24,11 +24,12 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from darkroom.api import vocabulary
+from darkroom.api.vocabulary import SEEDS
 from darkroom.core import accounts, spaces
 from darkroom.core.access import Role
-from darkroom.core.models import Image, Principal, Space
 from darkroom.core.runtime import Runtime
-from darkroom.core.spaces import SpaceKind
+from darkroom.db.models import Image, Principal, Space
 from tests import images as samples
 
 COMPANY, PROJECT = 1, 10
@@ -41,13 +42,13 @@ SDK_HEADERS = {
 JSON_UTF8 = "application/json; charset=utf-8"
 
 # name -> (role, spaces granted as (kind, external id))
-USERS: dict[str, tuple[Role, tuple[tuple[SpaceKind, str], ...]]] = {
+USERS: dict[str, tuple[Role, tuple[tuple[str, str], ...]]] = {
     "admin": (Role.ADMIN, ()),
-    "manager": (Role.MANAGER, ((SpaceKind.PROCORE_COMPANY, str(COMPANY)),)),
-    "member": (Role.MEMBER, ((SpaceKind.PROCORE_COMPANY, str(COMPANY)),)),
-    "colleague": (Role.MEMBER, ((SpaceKind.PROCORE_COMPANY, str(COMPANY)),)),
-    "outsider": (Role.MEMBER, ((SpaceKind.PROCORE_COMPANY, str(OTHER_COMPANY)),)),
-    "contractor": (Role.MEMBER, ((SpaceKind.PROCORE_PROJECT, str(PROJECT)),)),
+    "manager": (Role.MANAGER, ((vocabulary.PROCORE_COMPANY, str(COMPANY)),)),
+    "member": (Role.MEMBER, ((vocabulary.PROCORE_COMPANY, str(COMPANY)),)),
+    "colleague": (Role.MEMBER, ((vocabulary.PROCORE_COMPANY, str(COMPANY)),)),
+    "outsider": (Role.MEMBER, ((vocabulary.PROCORE_COMPANY, str(OTHER_COMPANY)),)),
+    "contractor": (Role.MEMBER, ((vocabulary.PROCORE_PROJECT, str(PROJECT)),)),
 }
 
 
@@ -89,10 +90,12 @@ class Procore:
 def procore(server: str, api_runtime: Runtime) -> Iterator[Procore]:
     world = Procore(base=server, runtime=api_runtime)
     with api_runtime.transaction() as session:
-        company = spaces.ensure(session, SpaceKind.PROCORE_COMPANY, str(COMPANY))
-        spaces.ensure(session, SpaceKind.PROCORE_PROJECT, str(PROJECT), parent=company)
-        other = spaces.ensure(session, SpaceKind.PROCORE_COMPANY, str(OTHER_COMPANY))
-        spaces.ensure(session, SpaceKind.PROCORE_PROJECT, str(OTHER_PROJECT), parent=other)
+        # Made as a deployment makes them (`darkroom grants add`, an admin's first write): each
+        # company with its first trade.
+        company = spaces.ensure(session, vocabulary.PROCORE_COMPANY, str(COMPANY), seeds=SEEDS)
+        spaces.ensure(session, vocabulary.PROCORE_PROJECT, str(PROJECT), parent=company)
+        other = spaces.ensure(session, vocabulary.PROCORE_COMPANY, str(OTHER_COMPANY), seeds=SEEDS)
+        spaces.ensure(session, vocabulary.PROCORE_PROJECT, str(OTHER_PROJECT), parent=other)
         for name, (role, granted) in USERS.items():
             world.tokens[name] = _user(session, name, role, granted)
     yield world
@@ -100,12 +103,12 @@ def procore(server: str, api_runtime: Runtime) -> Iterator[Procore]:
         client.close()
 
 
-def _user(session: Any, name: str, role: Role, granted: Sequence[tuple[SpaceKind, str]]) -> str:
+def _user(session: Any, name: str, role: Role, granted: Sequence[tuple[str, str]]) -> str:
     principal: Principal = accounts.create_principal(
         session, name, role=role, email=f"{name}@example.com", display_name=name.title()
     )
     for kind, external_id in granted:
-        space: Space = spaces.ensure(session, kind, external_id)
+        space: Space = spaces.ensure(session, kind, external_id, seeds=SEEDS)
         accounts.add_grant(session, principal, space)
     return accounts.issue_token(session, principal).token
 

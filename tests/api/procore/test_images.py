@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from darkroom.core.models import Blob, Image
+from darkroom.db.models import Blob, Image
 from tests import images as samples
 from tests.api.procore.conftest import (
     JSON_UTF8,

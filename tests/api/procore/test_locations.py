@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from darkroom.core.models import Location
+from darkroom.db.models import Location
 from tests.api.procore.conftest import PROJECT, Procore, assert_error, make_image, qs
 
 LOCATIONS = f"/rest/v1.0/projects/{PROJECT}/locations"

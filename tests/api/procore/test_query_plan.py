@@ -6,19 +6,19 @@ import pytest
 from sqlalchemy import text
 from starlette.datastructures import QueryParams
 
+from darkroom.api import vocabulary
 from darkroom.api.procore import params
+from darkroom.api.procore.syntax import parse_bracket_params
 from darkroom.core import spaces
 from darkroom.core.access import Actor, Role, trusted_scope
-from darkroom.core.filters import parse_bracket_params
 from darkroom.core.query import _filtered, _order
 from darkroom.core.runtime import Runtime
-from darkroom.core.spaces import SpaceKind
 
 
 def _plan(runtime: Runtime, query_string: str) -> str:
     wanted = params.image_list(parse_bracket_params(QueryParams(query_string).multi_items()))
     with runtime.transaction() as session:
-        project = spaces.ensure(session, SpaceKind.PROCORE_PROJECT, "10")
+        project = spaces.ensure(session, vocabulary.PROCORE_PROJECT, "10")
         scope = trusted_scope(project, Actor(principal_id=1, role=Role.MEMBER))
         query = wanted.query
         stmt = _filtered(session, scope, query).order_by(*_order(query.sort)).limit(query.limit)

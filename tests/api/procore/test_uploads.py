@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from darkroom.core.clock import utcnow
-from darkroom.core.models import Upload
+from darkroom.clock import utcnow
+from darkroom.db.models import Upload
 from tests import images as samples
 from tests.api.procore.conftest import COMPANY, PROJECT, Procore, assert_error, ids
 

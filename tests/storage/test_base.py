@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from darkroom.core.errors import Invalid
+from darkroom.errors import Invalid
 from darkroom.storage import LocalStore, MemoryStore, check_key, open_store
 from darkroom.storage.base import check_prefix
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from darkroom.core.errors import Unsupported
+from darkroom.errors import Unsupported
 from darkroom.media.formats import SNIFF_BYTES, ImageFormat, sniff
-from tests.unit.media.conftest import ImageWriter
+from tests.media.conftest import ImageWriter
 
 
 def _ftyp(major: bytes, *compatible: bytes) -> bytes:

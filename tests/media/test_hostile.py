@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from darkroom.core.errors import Invalid, TooLarge, Unsupported
+from darkroom.errors import Invalid, TooLarge, Unsupported
 from darkroom.media.probe import Limits, probe, verify_decodes
 from darkroom.media.render import make_mezzanine
-from tests.unit.media.conftest import ImageWriter
+from tests.media.conftest import ImageWriter
 
 MARKUP = b"<html><script>alert(1)</script></html>"
 
@@ -51,7 +51,7 @@ def test_probe_400_megapixel_png_stays_in_small_memory(huge_png: Path) -> None:
         """
         import sys
         from pathlib import Path
-        from darkroom.core.errors import TooLarge
+        from darkroom.errors import TooLarge
         from darkroom.media import Limits, probe
         try:
             probe(Path(sys.argv[1]), Limits(max_side=30000))

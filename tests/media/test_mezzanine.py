@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from darkroom.core.errors import Invalid
+from darkroom.errors import Invalid
 from darkroom.media.formats import ImageFormat
 from darkroom.media.render import MEZZANINE_SIDE, make_mezzanine
-from tests.unit.media.conftest import ImageWriter, decode, gradient, save
+from tests.media.conftest import ImageWriter, decode, gradient, save
 
 LARGE = MEZZANINE_SIDE + 52  # just over the mezzanine side: cheap to generate and shrink
 

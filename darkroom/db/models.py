@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from darkroom.core.clock import utcnow
+from darkroom.clock import utcnow
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -57,7 +57,7 @@ class Base(DeclarativeBase):
 
 
 class Space(Base):
-    """A tenant boundary: a Procore company or project, a Moov account, a Cyclos user."""
+    """A tenant boundary (``darkroom.api.vocabulary`` says what each door's are)."""
 
     __tablename__ = "spaces"
     __table_args__ = (UniqueConstraint("kind", "external_id", name="uq_spaces_kind_external"),)
@@ -141,6 +141,10 @@ class Album(Base):
     max_images: Mapped[int | None]
     single_slot: Mapped[bool] = mapped_column(Boolean, default=False)
     dedupe: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The rest of the album's policy (core.policy.AlbumPolicy): None means no limit of its own.
+    max_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    formats: Mapped[str | None] = mapped_column(String(64))
+    visible_to_guests: Mapped[bool] = mapped_column(Boolean, default=True)
     cover_image_id: Mapped[int | None]
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id", ondelete="SET NULL"))
     extras: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -253,7 +257,7 @@ class Image(Base):
         Index("ix_images_blob", "blob_sha256"),
         Index("ix_images_expires", "expires_at"),
         Index("ix_images_guest", "guest_key"),
-        # Ids are public (Procore, Cyclos): a deleted image's id must never name another image.
+        # Ids are public (doors hand them out): a deleted image's id must never name another.
         {"sqlite_autoincrement": True},
     )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from darkroom.core.errors import Invalid
+from darkroom.errors import Invalid
 from darkroom.storage import LocalStore
 
 KEY = "blobs/ab/cd/abcd0123"

@@ -18,10 +18,10 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from darkroom.core.errors import NotFound
+from darkroom.errors import NotFound
 from darkroom.storage import S3Store, StorageError, open_store
 from darkroom.storage.s3 import ENDPOINT_ENV, MIN_PART_SIZE, S3Client, make_client
-from tests.unit.storage._s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Emulator
+from tests.storage._s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Emulator
 
 PART = MIN_PART_SIZE
 PATTERN = bytes(range(251))  # a prime length, so no two parts hold the same bytes

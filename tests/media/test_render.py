@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from darkroom.core.errors import Invalid, TooLarge, Unsupported
+from darkroom.errors import Invalid, TooLarge, Unsupported
 from darkroom.media.formats import ImageFormat
 from darkroom.media.render import MAX_RENDER_SIDE, Fit, RenderSpec, render
-from tests.unit.media.conftest import ImageWriter, decode, loader_of, save
+from tests.media.conftest import ImageWriter, decode, loader_of, save
 
 LOADERS = {
     ImageFormat.JPEG: "jpegload_buffer",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from darkroom.media._gif import is_truncated
-from tests.unit.media.conftest import ImageWriter
+from tests.media.conftest import ImageWriter
 
 
 def test_is_truncated_whole_gif_returns_false(write_image: ImageWriter) -> None:

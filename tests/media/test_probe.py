@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from darkroom.core.errors import Invalid, TooLarge, Unsupported
+from darkroom.errors import Invalid, TooLarge, Unsupported
 from darkroom.media.formats import ImageFormat
 from darkroom.media.probe import Limits, probe, verify_decodes
-from tests.unit.media.conftest import ImageWriter
+from tests.media.conftest import ImageWriter
 
 GPS_FIELDS = {
     "exif-ifd3-GPSLatitude": "48/1 51/1 2964/100",

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from darkroom.core.errors import Conflict, Invalid, NotFound
+from darkroom.errors import Conflict, Invalid, NotFound
 from darkroom.storage import BlobStore
-from tests.unit.storage._backends import BACKENDS, SMALL_CHUNK
+from tests.storage._backends import BACKENDS, SMALL_CHUNK
 
 KEY = "blobs/ab/cd/abcd0123"
 DATA = b"0123456789abcdefghij"

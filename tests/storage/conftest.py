@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from darkroom.storage import BlobStore
-from tests.unit.storage._backends import BACKENDS
-from tests.unit.storage._s3 import EMULATOR, Emulator
+from tests.storage._backends import BACKENDS
+from tests.storage._s3 import EMULATOR, Emulator
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,34 +1,24 @@
-"""The query-value parsers shared by every front door (darkroom.core.filters)."""
+"""Procore's query syntax: ranges, sort, page, bracket keys (darkroom.api.procore.syntax)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from darkroom.core.errors import Invalid
-from darkroom.core.filters import (
-    INT64_MAX,
-    DateRange,
-    FieldSelector,
-    Page,
-    SortKey,
-    TimeRange,
-    apply_fields,
-    parse_bool,
+from darkroom.api.procore.syntax import (
     parse_bracket_params,
     parse_date_range,
-    parse_fields,
-    parse_int,
-    parse_int_list,
     parse_page,
     parse_sort,
     parse_time_range,
 )
+from darkroom.core.values import INT64_MAX, DateRange, Page, SortKey, TimeRange
+from darkroom.errors import Invalid
+from tests.strategies import tricky_text
 
 FIELD = "filters[created_at]"
 SORTS = {
@@ -149,14 +139,6 @@ def test_parse_time_range_with_start_after_end_raises_invalid(text: str) -> None
         parse_time_range(text, field=FIELD)
 
 
-def test_time_range_contains_start_but_not_end() -> None:
-    span = TimeRange(utc(2024, 1, 1), utc(2024, 1, 2))
-
-    assert utc(2024, 1, 1) in span
-    assert utc(2024, 1, 2) not in span
-    assert "2024-01-01" not in span
-
-
 # --- parse_date_range ---------------------------------------------------------------------------
 
 
@@ -183,98 +165,6 @@ def test_parse_date_range_with_bad_text_raises_invalid_naming_field(text: str) -
     with pytest.raises(Invalid, match=r"filters\[log_date\]") as caught:
         parse_date_range(text, field="filters[log_date]")
     assert caught.value.field == "filters[log_date]"
-
-
-def test_date_range_contains_both_ends_and_refuses_datetimes() -> None:
-    days = DateRange(date(2024, 1, 1), date(2024, 1, 3))
-
-    assert date(2024, 1, 1) in days
-    assert date(2024, 1, 3) in days
-    assert date(2024, 1, 4) not in days
-    assert utc(2024, 1, 2) not in days
-
-
-# --- parse_bool, parse_int, parse_int_list ------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("true", True),
-        ("True", True),
-        ("TRUE", True),
-        ("1", True),
-        ("false", False),
-        ("False", False),
-        ("0", False),
-        (" true ", True),
-    ],
-)
-def test_parse_bool_with_known_spelling_gives_bool(text: str, expected: bool) -> None:
-    assert parse_bool(text, field="filters[private]") is expected
-
-
-@pytest.mark.parametrize("text", ["", "yes", "no", "None", "2", "t", "truee"])
-def test_parse_bool_with_other_text_raises_invalid(text: str) -> None:
-    with pytest.raises(Invalid, match=r"filters\[private\] must be true or false"):
-        parse_bool(text, field="filters[private]")
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("0", 0),
-        ("42", 42),
-        ("-7", -7),
-        ("+7", 7),
-        (" 5 ", 5),
-        ("007", 7),
-        (str(INT64_MAX), INT64_MAX),
-    ],
-)
-def test_parse_int_with_decimal_text_gives_int(text: str, expected: int) -> None:
-    assert parse_int(text, field="n") == expected
-
-
-@pytest.mark.parametrize(
-    "text", ["", "1.0", "1e3", "1_000", "0x10", "١٢", "--1", str(INT64_MAX + 1), "9" * 5000]
-)
-def test_parse_int_with_non_integer_raises_invalid(text: str) -> None:
-    with pytest.raises(Invalid, match="n must be an integer") as caught:
-        parse_int(text, field="n")
-    assert caught.value.field == "n"
-
-
-@pytest.mark.parametrize(
-    ("text", "message"), [("0", "n must be at least 1"), ("11", "n must be at most 10")]
-)
-def test_parse_int_outside_bounds_raises_invalid(text: str, message: str) -> None:
-    with pytest.raises(Invalid, match=message):
-        parse_int(text, field="n", minimum=1, maximum=10)
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        ([], []),
-        (["1,2"], [1, 2]),
-        (["1", "2"], [1, 2]),
-        (["4,5", "6"], [4, 5, 6]),
-        (["1,,2,", " "], [1, 2]),
-        (["3,1,3", "1,2"], [3, 1, 2]),
-        ([" 7 , 8 "], [7, 8]),
-    ],
-)
-def test_parse_int_list_with_values_splits_skips_blanks_and_dedupes(
-    values: list[str], expected: list[int]
-) -> None:
-    assert parse_int_list(values, field="filters[id]") == expected
-
-
-def test_parse_int_list_with_non_integer_raises_invalid_naming_item() -> None:
-    with pytest.raises(Invalid, match=r"filters\[id\].*'x'") as caught:
-        parse_int_list(["1,x"], field="filters[id]")
-    assert caught.value.field == "filters[id]"
 
 
 # --- parse_sort ---------------------------------------------------------------------------------
@@ -380,114 +270,11 @@ def test_parse_bracket_params_keeps_values_raw() -> None:
     assert parse_bracket_params([("filters[query]", " a b&c ")]) == {"filters[query]": [" a b&c "]}
 
 
-# --- parse_fields and apply_fields --------------------------------------------------------------
-
-IMAGE = {
-    "id": "x1",
-    "name": "roof.jpg",
-    "url": "https://example/roof.jpg",
-    "size": {"width": 10, "height": 20},
-    "owner": {"id": "u1", "display": "Ann", "email": "a@example"},
-}
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        ([], IMAGE),
-        (["id,name"], {"id": "x1", "name": "roof.jpg"}),
-        (["id", "name"], {"id": "x1", "name": "roof.jpg"}),
-        (["-url,!owner"], {k: v for k, v in IMAGE.items() if k not in {"url", "owner"}}),
-        (["id,size.width"], {"id": "x1", "size": {"width": 10}}),
-        (
-            ["owner.-email"],
-            {"owner": {"id": "u1", "display": "Ann"}},
-        ),
-        (["size,size.height"], {"size": {"height": 20}}),
-        (["id,-id"], {}),
-        (["*,-url,-owner,-size"], {"id": "x1", "name": "roof.jpg"}),
-        (["+owner.-email"], {**IMAGE, "owner": {"id": "u1", "display": "Ann"}}),
-        ([" id , ,name.", ""], {"id": "x1", "name": "roof.jpg"}),
-        (["missing"], {}),
-    ],
-)
-def test_apply_fields_with_selection_keeps_selected_keys(
-    values: list[str], expected: dict[str, Any]
-) -> None:
-    assert apply_fields(IMAGE, parse_fields(values)) == expected
-
-
-def test_apply_fields_with_cyclos_doc_example_selects_nested_fields() -> None:
-    data = {"a": 1, "b": {"b1": 1, "b2": 2}, "c": {"c1": 1, "c2": 2, "c3": 3}, "d": 4}
-
-    selected = apply_fields(data, parse_fields(["a,b.b1,c.-c1,c.-c2"]))
-
-    assert selected == {"a": 1, "b": {"b1": 1}, "c": {"c3": 3}}
-
-
-def test_apply_fields_with_list_applies_to_each_element() -> None:
-    data = [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
-
-    assert apply_fields(data, parse_fields(["id"])) == [{"id": 1}, {"id": 2}]
-
-
-@pytest.mark.parametrize("value", [1, "text", None, True, 2.5])
-def test_apply_fields_with_scalar_returns_it_unchanged(value: object) -> None:
-    assert apply_fields(value, parse_fields(["id"])) == value
-
-
-def test_parse_fields_repeated_and_comma_separated_values_give_same_selector() -> None:
-    assert parse_fields(["a", "b.c"]) == parse_fields(["b.c,a"])
-
-
-def test_parse_fields_with_nothing_gives_empty_selector() -> None:
-    assert parse_fields(["", " , ", "."]) == FieldSelector()
-    assert not FieldSelector()
-
-
 # --- properties ---------------------------------------------------------------------------------
-
-# Fragments that reach deep into the grammars, mixed with arbitrary text.
-_FRAGMENTS = [
-    "2024",
-    "9999",
-    "0000",
-    "-",
-    "01",
-    "12",
-    "31",
-    "99",
-    "T",
-    " ",
-    ":",
-    "00",
-    "59",
-    "60",
-    ".",
-    "...",
-    ",",
-    "5",
-    "Z",
-    "+",
-    "+02:00",
-    "-0530",
-    "1" * 25,
-    "true",
-    "id",
-    "!",
-    "*",
-]
-tricky_text = st.one_of(
-    st.text(),
-    st.lists(st.sampled_from(_FRAGMENTS), max_size=12).map("".join),
-)
 
 PARSERS: dict[str, Callable[[str], object]] = {
     "time_range": lambda text: parse_time_range(text, field="f"),
     "date_range": lambda text: parse_date_range(text, field="f"),
-    "bool": lambda text: parse_bool(text, field="f"),
-    "int": lambda text: parse_int(text, field="f", minimum=-5, maximum=10**12),
-    "int_list": lambda text: parse_int_list([text, text], field="f"),
     "sort": lambda text: parse_sort(text, allowed=SORTS, field="f"),
 }
 
@@ -513,11 +300,6 @@ def test_parse_page_with_any_text_returns_page_or_raises_invalid(
     else:
         assert 1 <= result.limit <= 1000
         assert result.offset == (result.number - 1) * result.limit
-
-
-@given(values=st.lists(tricky_text, max_size=4))
-def test_parse_fields_with_any_text_never_raises(values: list[str]) -> None:
-    parse_fields(values)
 
 
 offsets = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(
@@ -576,49 +358,3 @@ def test_parse_sort_with_generated_names_gives_same_keys(keys: list[tuple[str, b
     text = ",".join(("-" if descending else "") + name for name, descending in keys)
 
     assert parse_sort(text, allowed=SORTS) == [SortKey(name, desc) for name, desc in keys]
-
-
-int64s = st.integers(min_value=-(2**63), max_value=2**63 - 1)
-
-
-@given(st.lists(int64s))
-def test_parse_int_list_with_both_wire_forms_gives_the_ints(numbers: list[int]) -> None:
-    expected = list(dict.fromkeys(numbers))
-    repeated = [str(n) for n in numbers]
-
-    assert parse_int_list([",".join(repeated)], field="ids") == expected
-    assert parse_int_list(repeated, field="ids") == expected
-
-
-names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=8)
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(names, inner, max_size=4),
-    max_leaves=20,
-)
-objects = st.dictionaries(names, json_values, max_size=8)
-
-
-@given(json_values)
-def test_apply_fields_with_empty_selector_is_identity(data: Any) -> None:
-    assert apply_fields(data, parse_fields([])) == data
-
-
-@given(data=objects, chosen=st.sets(names, max_size=6))
-def test_apply_fields_whitelist_keeps_subset_of_input_keys(
-    data: dict[str, Any], chosen: set[str]
-) -> None:
-    selected = apply_fields(data, parse_fields([",".join(sorted(chosen))]))
-
-    assert set(selected) <= set(data)
-    assert set(selected) == (set(data) & chosen if chosen else set(data))
-
-
-@given(data=objects, chosen=st.sets(names, max_size=6), prefix=st.sampled_from(["-", "!"]))
-def test_apply_fields_blacklist_removes_exactly_named_keys(
-    data: dict[str, Any], chosen: set[str], prefix: str
-) -> None:
-    selected = apply_fields(data, parse_fields([prefix + name for name in sorted(chosen)]))
-
-    assert selected == {key: value for key, value in data.items() if key not in chosen}

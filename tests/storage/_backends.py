@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from darkroom.storage import BlobStore, LocalStore, MemoryStore
-from tests.unit.storage._s3 import EMULATOR
+from tests.storage._s3 import EMULATOR
 
 SMALL_CHUNK = 4
 """Chunk size for stores built here, so a few bytes already span several chunks."""

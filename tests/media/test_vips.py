@@ -8,7 +8,7 @@ import pyvips
 
 import darkroom
 import darkroom.media
-from darkroom.core.errors import Invalid
+from darkroom.errors import Invalid
 from darkroom.media._vips import vips_errors
 
 

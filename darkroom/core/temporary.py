@@ -1,0 +1,128 @@
+"""Temporary images: uploaded before the album they are for exists or is known, kept for a while
+(``settings.temp_image_ttl``, 24 h by default), then attached to that album or expired.
+
+A user's temporary images are an album of their personal space. A guest's belong to a guest
+identity (their guest key, else their remote address), one album per identity in the guests'
+space, holding at most as many live images as its policy allows. What an image is for is the
+door's business: it is kept in the image's extras, which also filter a listing. Expired images
+are gone for every lookup at once; ``gc`` deletes their rows and bytes, and an upload clears its
+album's expired ones first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from darkroom.clock import utcnow
+from darkroom.core import access, albums, images, personal
+from darkroom.core.access import Actor, Scope
+from darkroom.core.blobs import Source
+from darkroom.core.images import NewImage
+from darkroom.core.liveness import expired_rows
+from darkroom.core.policy import AlbumType
+from darkroom.core.records import ImageRecord, image_record
+from darkroom.core.runtime import Runtime
+from darkroom.db.models import Album, Image, Space
+from darkroom.errors import Invalid, NotFound
+
+TEMPORARY_ALBUM = "temporary"  # the album kind of temporary images
+
+
+def guest_identity(guest_key: str | None, remote_address: str) -> str:
+    """Whose temporary images a guest's are: their key when they sent one, else their address.
+
+    Keys are stored hashed: they are the only secret a guest has.
+    """
+    if guest_key:
+        return "key:" + hashlib.sha256(guest_key.encode()).hexdigest()
+    return f"ip:{remote_address}"[:128]
+
+
+def upload(
+    rt: Runtime,
+    actor: Actor,
+    identity: str,
+    source: Source,
+    *,
+    name: str,
+    album_type: AlbumType,
+    extras: Mapping[str, Any],
+) -> ImageRecord:
+    """A new temporary image of ``actor`` (a guest: of ``identity``), expiring after the TTL, in
+    their album of ``album_type`` (whose policy sets the cap, formats and how many), with
+    ``extras`` saying what it is for."""
+    scope = _enter_own(rt, actor, album_type, write=True)
+    album = albums.provide(rt, scope, album_type, _album_id(actor, identity))
+    for image_id in _expired_ids(rt, album.id):
+        images.purge(rt, scope, image_id)
+    new = NewImage(
+        name=name,
+        guest_key=identity if actor.is_guest else None,
+        expires_at=utcnow() + rt.settings.temp_image_ttl,
+        extras=dict(extras),
+    )
+    return images.add(rt, scope, album.id, source, new)
+
+
+def list_own(
+    rt: Runtime,
+    actor: Actor,
+    identity: str,
+    album_type: AlbumType,
+    wanted: Mapping[str, Any],
+) -> tuple[ImageRecord, ...]:
+    """The caller's live temporary images whose extras hold every item of ``wanted``, oldest
+    first. Reads only."""
+    scope = _enter_own(rt, actor, album_type, write=False)
+    found = images.list_of_type(rt, scope, album_type, _album_id(actor, identity))
+    return tuple(
+        image
+        for image in found.images
+        if all(image.extras.get(name) == value for name, value in wanted.items())
+    )
+
+
+def attach(rt: Runtime, id_or_key: str, album_id: int) -> ImageRecord:
+    """Move a live temporary image into the album ``album_id`` of a user's personal space, where
+    it stops expiring.
+
+    The album's limit applies (LimitExceeded); a single-slot album's previous image is deleted.
+    This is system work (the caller, CLI or admin endpoint, has decided it may happen): the
+    image moves even from a guest's album to a user's space.
+    """
+    with rt.transaction() as session:
+        image = personal.find_image(session, id_or_key)
+        if image.album.kind != TEMPORARY_ALBUM:
+            raise Invalid(f"image {id_or_key} is not a temporary image", field="image")
+        album = session.get(Album, album_id)
+        if album is None or album.deleted_at is not None:
+            raise NotFound("album", album_id)
+        space = session.get_one(Space, album.space_id)
+        scope = personal.system_scope(session, space)
+        # images.move works inside one space: re-home the image first, in the same transaction.
+        images.rehome(image, space)
+        image.guest_key = None
+        session.flush()
+        # move() also empties a single-slot album first.
+        return image_record(session, images.move(session, scope, image, album))
+
+
+def _enter_own(rt: Runtime, actor: Actor, album_type: AlbumType, *, write: bool) -> Scope:
+    if actor.principal_id is None:
+        return access.enter_guests(rt, actor, write=write)
+    return access.enter_personal(rt, actor, actor.principal_id, album_type.policy, write=write)
+
+
+def _album_id(actor: Actor, identity: str) -> str | None:
+    return identity if actor.is_guest else None
+
+
+def _expired_ids(rt: Runtime, album_id: int) -> list[int]:
+    with rt.reading() as session:
+        return list(
+            session.scalars(select(Image.id).where(Image.album_id == album_id, expired_rows()))
+        )
