@@ -10,11 +10,13 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from darkroom.api import vocabulary
 from darkroom.config import Settings
@@ -166,3 +168,18 @@ def server(api_runtime: Runtime) -> Iterator[str]:
 
 
 __all__ = ["GUEST", "make_actor", "scope_for"]
+
+
+def record_writes(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every write transaction ``runtime`` opens from now on (reads open ``runtime.reading``)."""
+    opened: list[str] = []
+    write = runtime.transaction
+
+    @contextmanager
+    def recorded() -> Iterator[Session]:
+        opened.append("write")
+        with write() as session:
+            yield session
+
+    monkeypatch.setattr(runtime, "transaction", recorded)
+    return opened

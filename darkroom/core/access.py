@@ -273,13 +273,10 @@ def enter_personal_in(
 ) -> Scope:
     """``enter_personal`` inside ``session``."""
     owner = session.get(Principal, owner_id)
-    if owner is None:
-        raise NotFound("user", owner_id)
-    if not may_manage(actor, owner_id):
-        if write or not policy.visible_to_guests:
-            refuse(actor, f"no access to the images of user {owner_id}")
-        if not may_see(actor, owner):
-            raise NotFound("user", owner_id)
+    if owner is None or not may_see(actor, owner):
+        raise NotFound("user", owner_id)  # a user one may not see is one that does not exist
+    if not may_manage(actor, owner_id) and (write or not policy.visible_to_guests):
+        refuse(actor, f"no access to the images of user {owner_id}")
     return _personal(session, actor, str(owner_id), write=write)
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darkroom.clock import utcnow
 from darkroom.core.access import Scope
+from darkroom.core.query import contains, sort_clauses
 from darkroom.core.records import LocationPage, LocationRecord, location_record
 from darkroom.core.runtime import Runtime
 from darkroom.core.unset import UNSET, Unset
@@ -154,28 +156,18 @@ def _filtered(scope: Scope, query: LocationQuery) -> Select[Location]:
     if query.codes:
         stmt = stmt.where(Location.code.in_(query.codes))
     if query.search:
-        stmt = stmt.where(_like(Location.path, query.search))
+        stmt = stmt.where(contains(Location.path, query.search))
     if query.search_with_code:
         text = query.search_with_code
-        stmt = stmt.where(or_(_like(Location.path, text), _like(Location.code, text)))
+        stmt = stmt.where(or_(contains(Location.path, text), contains(Location.code, text)))
     if query.updated is not None:
         span = query.updated
         stmt = stmt.where(Location.updated_at >= span.start, Location.updated_at < span.end)
     return stmt
 
 
-def _like(column: Any, text: str) -> Any:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
-
-
 def _order(sort: Sequence[SortKey]) -> list[Any]:
-    clauses: list[Any] = []
-    for key in sort:
-        column = SORTABLE.get(key.field)
-        if column is None:
-            raise Invalid(f"cannot sort locations by {key.field!r}", field="sort")
-        clauses.append(column.desc() if key.descending else column.asc())
+    clauses = sort_clauses(sort, SORTABLE, "locations ")
     return [*clauses, Location.path.asc(), Location.id.asc()]
 
 
@@ -289,9 +281,11 @@ def _move_subtree(
     suffixes = {node.id: node.path[len(location.path) :] for node in below}
     now = utcnow()
     # Park the subtree under unique temporary paths first: renaming in place could collide with
-    # another node's old path halfway through, and the unique constraint is checked per row.
+    # another node's old path halfway through, and the unique constraint is checked per row. (Not
+    # NUL, which PostgreSQL text cannot hold; a random part, so no real path can be the same.)
+    parked = secrets.token_hex(8)
     for node in [location, *below]:
-        node.path = f"\x00{node.id}"
+        node.path = f"\x1f{parked}:{node.id}"
     session.flush()
     location.path = path
     for node in below:

@@ -36,8 +36,9 @@ def space_of(session: Session, owner: int) -> Space:
 
 def system_scope(session: Session, space: Space) -> Scope:
     """A scope on a user's personal space acting as its owner, for provisioning that the caller
-    (CLI, admin endpoint) has already decided may happen. NotFound for the guests' space."""
-    found = owner_id(space)
+    (CLI, admin endpoint) has already decided may happen. NotFound for the guests' space and for
+    any space that is not personal (a tenant's numeric id names no owner)."""
+    found = owner_id(space) if space.kind == PERSONAL_SPACE else None
     principal = session.get(Principal, found) if found is not None else None
     if principal is None:
         raise NotFound("user", space.external_id)
@@ -100,11 +101,10 @@ def _check_view(
         if not theirs and not actor.manages:
             access.refuse(actor, f"no access to image {key}")
         return
-    if policy.visible_to_guests:
-        # Images of a user nobody may see (inactive, for non-managers) do not exist for them.
-        principal = session.get(Principal, owner)
-        if principal is None or not access.may_see(actor, principal):
-            raise NotFound("image", key)
+    # Images of a user one may not see (inactive, for non-managers) do not exist for them.
+    principal = session.get(Principal, owner)
+    if principal is None or not access.may_see(actor, principal):
+        raise NotFound("image", key)
     if not access.may_view(actor, owner, policy):
         access.refuse(actor, f"no access to image {key}")
 

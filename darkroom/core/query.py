@@ -161,30 +161,37 @@ def _within(column: Any, span: TimeRange) -> Any:
     return and_(column >= span.start, column < span.end)
 
 
+def contains(column: Any, text: str) -> Any:
+    """``column`` holds ``text``, case-insensitively (LIKE's wildcards in ``text`` are literal)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def sort_clauses(sort: Sequence[SortKey], sortable: dict[str, Any], what: str) -> list[Any]:
+    """``ORDER BY`` terms for ``sort`` over the ``sortable`` columns; Invalid("sort") for others."""
+    clauses: list[Any] = []
+    for key in sort:
+        column = sortable.get(key.field)
+        if column is None:
+            raise Invalid(f"cannot sort {what}by {key.field!r}", field="sort")
+        clauses.append(column.desc() if key.descending else column.asc())
+    return clauses
+
+
 def _matches_text(text: str) -> Any:
     """Case-insensitive substring over name, description, album name and location path."""
-    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-    def like(column: Any) -> Any:
-        return func.lower(column).like(pattern, escape="\\")
-
-    in_album = select(Album.id).where(like(Album.name))
-    at_location = select(Location.id).where(like(Location.path))
+    in_album = select(Album.id).where(contains(Album.name, text))
+    at_location = select(Location.id).where(contains(Location.path, text))
     return or_(
-        like(Image.name),
-        like(Image.description),
+        contains(Image.name, text),
+        contains(Image.description, text),
         Image.album_id.in_(in_album),
         Image.location_id.in_(at_location),
     )
 
 
 def _order(sort: Sequence[SortKey]) -> list[Any]:
-    clauses: list[Any] = []
-    for key in sort:
-        column = SORTABLE.get(key.field)
-        if column is None:
-            raise Invalid(f"cannot sort by {key.field!r}", field="sort")
-        clauses.append(column.desc() if key.descending else column.asc())
+    clauses = sort_clauses(sort, SORTABLE, "")
     # Ties broken by id in the direction of the first key, so pages never overlap.
     last_descending = sort[0].descending if sort else True
     clauses.append(Image.id.desc() if last_descending else Image.id.asc())

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from darkroom.clock import utcnow
 from darkroom.core import access, albums, images, personal
-from darkroom.core.access import Actor, Scope
+from darkroom.core.access import PERSONAL_SPACE, Actor, Scope
 from darkroom.core.blobs import Source
 from darkroom.core.images import NewImage
 from darkroom.core.liveness import expired_rows
@@ -99,9 +99,11 @@ def attach(rt: Runtime, id_or_key: str, album_id: int) -> ImageRecord:
         if image.album.kind != TEMPORARY_ALBUM:
             raise Invalid(f"image {id_or_key} is not a temporary image", field="image")
         album = session.get(Album, album_id)
-        if album is None or album.deleted_at is not None:
+        space = session.get(Space, album.space_id) if album is not None else None
+        if album is None or album.deleted_at is not None or space is None:
             raise NotFound("album", album_id)
-        space = session.get_one(Space, album.space_id)
+        if space.kind != PERSONAL_SPACE:
+            raise NotFound("album", album_id)  # temporary images only go to people's albums
         scope = personal.system_scope(session, space)
         # images.move works inside one space: re-home the image first, in the same transaction.
         images.rehome(image, space)

@@ -34,40 +34,6 @@ class UploadStatus:
     ATTACHED = "attached"
 
 
-def create(
-    session: Session,
-    scope: Scope,
-    *,
-    ttl: timedelta,
-    filename: str = "",
-    content_type: str = "",
-    send_within: timedelta | None = None,
-    extras: dict[str, Any] | None = None,
-) -> Upload:
-    """A pending upload owned by the scope's actor, usable until ``ttl`` from now.
-
-    With ``send_within``, its bytes must arrive that soon (a door's storage window);
-    ``extras`` keeps what a door needs to check the sender (e.g. a signed policy's secret).
-    """
-    now = utcnow()
-    kept = dict(extras or {})
-    if send_within is not None:
-        kept[SEND_BY] = (now + send_within).isoformat()
-    upload = Upload(
-        uuid=str(uuid.uuid4()),
-        space_id=scope.space_id,
-        principal_id=scope.actor.principal_id,
-        filename=filename,
-        content_type=content_type,
-        extras=kept,
-        created_at=now,
-        expires_at=now + ttl,
-    )
-    session.add(upload)
-    session.flush()
-    return upload
-
-
 def get(
     session: Session, scope: Scope, upload_uuid: str, *, from_ancestors: bool = False
 ) -> Upload:
@@ -172,17 +138,28 @@ def announce(
     send_within: timedelta | None = None,
     extras: dict[str, Any] | None = None,
 ) -> UploadRecord:
-    """``create`` a pending upload of the caller's in the scope's space."""
+    """A pending upload owned by the scope's actor, usable until ``ttl`` from now.
+
+    With ``send_within``, its bytes must arrive that soon (a door's storage window);
+    ``extras`` keeps what a door needs to check the sender (e.g. a signed policy's secret).
+    """
+    now = utcnow()
+    kept = dict(extras or {})
+    if send_within is not None:
+        kept[SEND_BY] = (now + send_within).isoformat()
+    upload = Upload(
+        uuid=str(uuid.uuid4()),
+        space_id=scope.space_id,
+        principal_id=scope.actor.principal_id,
+        filename=filename,
+        content_type=content_type,
+        extras=kept,
+        created_at=now,
+        expires_at=now + ttl,
+    )
     with rt.transaction() as session:
-        upload = create(
-            session,
-            scope,
-            ttl=ttl,
-            filename=filename,
-            content_type=content_type,
-            send_within=send_within,
-            extras=extras,
-        )
+        session.add(upload)
+        session.flush()
         return upload_record(upload)
 
 

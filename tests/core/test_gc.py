@@ -14,6 +14,7 @@ from darkroom.core import albums, blobs, gc, images, uploads, variants
 from darkroom.core.access import Scope
 from darkroom.core.blobs import blob_key
 from darkroom.core.images import NewImage
+from darkroom.core.records import UploadRecord
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.core.uploads import UploadStatus
 from darkroom.db.models import Album, Blob, Image, JobLock, Upload, Variant
@@ -62,9 +63,8 @@ def _unreferenced_blob(runtime: Runtime, seed: int) -> str:
     return blobs.store_content(runtime, io.BytesIO(samples.jpeg(seed=seed))).sha256
 
 
-def _upload(runtime: Runtime, scope: Scope, *, seed: int | None = None) -> Upload:
-    with runtime.transaction() as session:
-        upload = uploads.create(session, scope, ttl=timedelta(hours=1))
+def _upload(runtime: Runtime, scope: Scope, *, seed: int | None = None) -> UploadRecord:
+    upload = uploads.announce(runtime, scope, ttl=timedelta(hours=1))
     if seed is not None:
         upload = uploads.receive(runtime, upload.uuid, io.BytesIO(samples.jpeg(seed=seed)))
     return upload
@@ -308,11 +308,10 @@ def test_collect_removes_parts_of_expired_segmented_uploads(runtime: Runtime, sc
     declared = [{"size": len(part), "sha256": hashlib.sha256(part).hexdigest()}]
 
     def announce() -> str:
-        with runtime.transaction() as session:
-            upload = uploads.create(
-                session, scope, ttl=timedelta(hours=1), extras={uploads.SEGMENTS: declared}
-            )
-            return upload.uuid
+        upload = uploads.announce(
+            runtime, scope, ttl=timedelta(hours=1), extras={uploads.SEGMENTS: declared}
+        )
+        return upload.uuid
 
     expired, live = announce(), announce()
     for upload_uuid in (expired, live):

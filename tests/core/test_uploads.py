@@ -21,9 +21,7 @@ from tests.conftest import make_actor
 
 
 def _announce(runtime: Runtime, scope: Scope) -> str:
-    with runtime.transaction() as session:
-        upload = uploads.create(session, scope, ttl=timedelta(hours=1), filename="a.jpg")
-        return upload.uuid
+    return uploads.announce(runtime, scope, ttl=timedelta(hours=1), filename="a.jpg").uuid
 
 
 def test_upload_flow_creates_image_from_received_bytes(runtime: Runtime, scope: Scope) -> None:

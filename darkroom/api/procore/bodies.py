@@ -68,10 +68,15 @@ async def create_body(request: Request, *, max_part_bytes: int) -> CreateBody:
 
 async def update_body(request: Request) -> dict[str, Any]:
     """``PATCH /images/{id}``: the ``image`` object of ``{"image": {...}}``."""
-    body = await json_object(request)
-    inner = body.get("image")
+    return inner_object(await json_object(request), "image")
+
+
+def inner_object(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """The object a body wraps under ``name`` (``{"location": {...}}``), as Procore sends them."""
+    inner = body.get(name)
     if not isinstance(inner, dict):
-        raise BadRequest("the body must hold an image object", field="image")
+        article = "an" if name[0] in "aeiou" else "a"
+        raise BadRequest(f"the body must hold {article} {name} object", field=name)
     return inner
 
 

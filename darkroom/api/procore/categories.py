@@ -12,7 +12,7 @@ from starlette.responses import Response
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.procore import bodies, params, wire
 from darkroom.api.procore.context import CategoryId, ProjectScope, Shape
-from darkroom.api.procore.errors import BadRequest, bad_request
+from darkroom.api.procore.errors import bad_request
 from darkroom.api.procore.responses import ProcoreJSON, paged
 from darkroom.api.vocabulary import PROCORE_CATEGORY
 from darkroom.core import albums, query
@@ -48,7 +48,7 @@ def ids_with_images(request: Request, rt: RuntimeDep, scope: ProjectScope) -> Re
 
 @router.post("/rest/v1.0/image_categories")
 async def create(request: Request, rt: RuntimeDep, scope: ProjectScope) -> Response:
-    fields = _category_object(await bodies.json_object(request))
+    fields = bodies.inner_object(await bodies.json_object(request), "image_category")
     created = await run_in_threadpool(_create, rt, scope, fields)
     return ProcoreJSON(wire.category_detail(created), status_code=201)
 
@@ -62,7 +62,7 @@ def show(rt: RuntimeDep, scope: ProjectScope, category_id: CategoryId) -> Respon
 async def update(
     request: Request, rt: RuntimeDep, scope: ProjectScope, category_id: CategoryId
 ) -> Response:
-    fields = _category_object(await bodies.json_object(request))
+    fields = bodies.inner_object(await bodies.json_object(request), "image_category")
     changed = await run_in_threadpool(_update, rt, scope, category_id, fields)
     return ProcoreJSON(wire.category_detail(changed))
 
@@ -72,13 +72,6 @@ def delete(rt: RuntimeDep, scope: ProjectScope, category_id: CategoryId) -> Resp
     """The album goes; its images go to the recycle bin (spec §2.5)."""
     albums.remove(rt, scope, category_id, kind=KIND)
     return Response(status_code=204)
-
-
-def _category_object(body: dict[str, Any]) -> dict[str, Any]:
-    fields = body.get("image_category")
-    if not isinstance(fields, dict):
-        raise BadRequest("the body must hold an image_category object", field="image_category")
-    return fields
 
 
 def _create(rt: Runtime, scope: Scope, fields: dict[str, Any]) -> AlbumSummary:

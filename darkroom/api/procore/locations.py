@@ -45,7 +45,7 @@ def list_(request: Request, rt: RuntimeDep, scope: ProjectScope) -> Response:
 @router.post(f"{PROJECT_LOCATIONS}/find_or_create_by_path")
 async def find_or_create_by_path(request: Request, rt: RuntimeDep, scope: ProjectScope) -> Response:
     """201 when a tier was made, 200 when the whole path existed."""
-    fields = _location_object(await bodies.json_object(request))
+    fields = bodies.inner_object(await bodies.json_object(request), "location")
     if "path" not in fields:
         raise BadRequest("location.path is required", field="path")
     path = bodies.as_names(fields["path"], "path")
@@ -55,7 +55,7 @@ async def find_or_create_by_path(request: Request, rt: RuntimeDep, scope: Projec
 
 @router.post(PROJECT_LOCATIONS)
 async def create(request: Request, rt: RuntimeDep, scope: ProjectScope) -> Response:
-    fields = _location_object(await bodies.json_object(request))
+    fields = bodies.inner_object(await bodies.json_object(request), "location")
     made = await run_in_threadpool(_create, rt, scope, fields)
     return ProcoreJSON(wire.location(made), status_code=201)
 
@@ -66,7 +66,7 @@ async def legacy_create(request: Request, rt: RuntimeDep, actor: Caller) -> Resp
     body = await bodies.json_object(request)
     project_id = _text_id(body.get("project_id", request.query_params.get("project_id")))
     scope = await run_in_threadpool(context.enter_project, rt, actor, request, project_id)
-    made = await run_in_threadpool(_create, rt, scope, _location_object(body))
+    made = await run_in_threadpool(_create, rt, scope, bodies.inner_object(body, "location"))
     return ProcoreJSON(wire.location(made), status_code=201)
 
 
@@ -79,7 +79,7 @@ def legacy_show(rt: RuntimeDep, scope: ProjectScope, location_id: LocationId) ->
 async def legacy_update(
     request: Request, rt: RuntimeDep, scope: ProjectScope, location_id: LocationId
 ) -> Response:
-    fields = _location_object(await bodies.json_object(request))
+    fields = bodies.inner_object(await bodies.json_object(request), "location")
     changed = await run_in_threadpool(_update, rt, scope, location_id, fields)
     return ProcoreJSON(wire.location(changed))
 
@@ -96,13 +96,6 @@ def _text_id(value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return value if isinstance(value, str) else None
-
-
-def _location_object(body: dict[str, Any]) -> dict[str, Any]:
-    fields = body.get("location")
-    if not isinstance(fields, dict):
-        raise BadRequest("the body must hold a location object", field="location")
-    return fields
 
 
 def _create(rt: Runtime, scope: Scope, fields: dict[str, Any]) -> LocationRecord:

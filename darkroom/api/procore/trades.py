@@ -1,7 +1,8 @@
 """Company trades (spec §7, D11): ``GET``/``POST /rest/v1.0/companies/{company_id}/trades``.
 
 Procore's Photos API only references trades; darkroom manages them here. Anyone with access to
-the company lists them; managers and admins add them. A company starts with "General".
+the company lists them; managers and admins add them. A company starts with "General",
+made in the write that makes the company.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from starlette.responses import Response
 
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.urls import base_url
-from darkroom.api.procore import bodies, context, params, wire
+from darkroom.api.procore import bodies, params, wire
 from darkroom.api.procore.context import CompanyScope
-from darkroom.api.procore.errors import BadRequest, bad_request
+from darkroom.api.procore.errors import bad_request
 from darkroom.api.procore.responses import ProcoreJSON, paged
 from darkroom.core import trades
 from darkroom.core.access import Scope
@@ -34,10 +35,8 @@ TRADES = "/rest/v1.0/companies/{company_id}/trades"
 def list_(request: Request, rt: RuntimeDep, scope: CompanyScope) -> Response:
     with bad_request():
         page = params.page(params.of(request))
-    if not scope.space.stored:
-        # An admin's first look at a company has always made it, with its "General" trade and
-        # that trade's id: the one read that still writes, so the answer stays the same.
-        scope = context.enter_company(rt, scope.actor, int(scope.space.external_id), write=True)
+    # A company nobody has written to yet has no trades: it gets "General" in the write that
+    # makes it, and a read never writes.
     every = trades.find_all(rt, scope)
     body = [wire.trade(t) for t in every[page.offset : page.offset + page.limit]]
     return paged(request, base_url(request, rt), body, page, len(every))
@@ -45,9 +44,7 @@ def list_(request: Request, rt: RuntimeDep, scope: CompanyScope) -> Response:
 
 @router.post(TRADES)
 async def create(request: Request, rt: RuntimeDep, scope: CompanyScope) -> Response:
-    fields = (await bodies.json_object(request)).get("trade")
-    if not isinstance(fields, dict):
-        raise BadRequest("the body must hold a trade object", field="trade")
+    fields = bodies.inner_object(await bodies.json_object(request), "trade")
     made = await run_in_threadpool(_create, rt, scope, fields)
     return ProcoreJSON(wire.trade(made), status_code=201)
 

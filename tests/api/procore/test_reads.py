@@ -3,33 +3,21 @@ or not the company and project exist yet; a company is made, with "General", by 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session
 
 from darkroom.api import vocabulary
 from darkroom.core import spaces
 from tests.api.procore.conftest import COMPANY, PROJECT, Procore, make_image
+from tests.conftest import record_writes
 
 
 @pytest.fixture
 def writes(procore: Procore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every write transaction the server opens from now on."""
-    opened: list[str] = []
-    write = procore.runtime.transaction
-
-    @contextmanager
-    def recorded() -> Iterator[Session]:
-        opened.append("write")
-        with write() as session:
-            yield session
-
-    monkeypatch.setattr(procore.runtime, "transaction", recorded)
-    return opened
+    return record_writes(procore.runtime, monkeypatch)
 
 
 @pytest.fixture
@@ -96,11 +84,14 @@ def test_first_write_of_an_admin_makes_the_company_with_general(procore: Procore
     assert [t["name"] for t in trades] == ["General"]
 
 
-def test_trade_list_of_a_new_company_by_an_admin_holds_general(procore: Procore) -> None:
-    # The one read that writes: "General" needs an id, so the company is made as before.
+def test_trade_list_of_a_company_never_written_to_is_empty_and_makes_nothing(
+    procore: Procore, writes: list[str]
+) -> None:
     response = procore.client("admin", company=8).get("/rest/v1.0/companies/8/trades")
-    assert [t["name"] for t in response.json()] == ["General"]
-    assert _exists(procore, vocabulary.PROCORE_COMPANY, "8")
+    assert (response.status_code, response.json()) == (200, [])
+    assert response.headers["total"] == "0"
+    assert writes == []
+    assert not _exists(procore, vocabulary.PROCORE_COMPANY, "8")
 
 
 def _exists(procore: Procore, kind: str, external_id: str) -> bool:
