@@ -28,6 +28,10 @@ from darkroom.core.unset import UNSET, Unset
 from darkroom.db.models import Album, Image
 from darkroom.errors import Invalid, NotFound
 
+# The external id of the one album of its type in a space. Not NULL: a unique constraint lets any
+# number of NULLs through on PostgreSQL, so concurrent first uploads each made "the" album.
+ONLY = ""
+
 
 def ensure(
     session: Session,
@@ -38,13 +42,14 @@ def ensure(
     name: str = "",
 ) -> Album:
     """The album of ``album_type`` (and ``external_id``) in the scope's space, made on first use
-    with the type's policy."""
+    with the type's policy. Safe under concurrent first uses: one album is made, the others find it.
+    """
     found = find(session, scope, album_type.kind, external_id)
     if found is not None:
         return found
     album = Album(
         space_id=scope.space_id,
-        external_id=external_id,
+        external_id=ONLY if external_id is None else external_id,
         name=name,
         owner_id=scope.actor.principal_id,
         **album_type.columns(),
@@ -64,11 +69,9 @@ def find(session: Session, scope: Scope, kind: str, external_id: str | None = No
     query = select(Album).where(
         Album.space_id == scope.space_id, Album.kind == kind, Album.deleted_at.is_(None)
     )
-    if external_id is None:
-        query = query.where(Album.external_id.is_(None)).order_by(Album.id).limit(1)
-    else:
-        query = query.where(Album.external_id == external_id)
-    return session.scalar(query)
+    return session.scalar(
+        query.where(Album.external_id == (ONLY if external_id is None else external_id))
+    )
 
 
 def create(
@@ -135,6 +138,8 @@ def delete(session: Session, scope: Scope, album: Album) -> None:
         .values(deleted_at=now, updated_at=now)
     )
     album.deleted_at = now
+    if album.external_id is not None:
+        album.external_id = None  # its name (or ONLY) is free for a new album of the type
 
 
 def change(

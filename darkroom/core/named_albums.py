@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darkroom.core import albums, images, personal, spaces
@@ -92,7 +93,10 @@ def create(
             if key in echoed and _by_extra(session, owner, kind, key, echoed[key]):
                 raise Conflict(f"{key} {echoed[key]!r} is taken for this user", taken=key)
         scope = personal.system_scope(session, personal.space_of(session, owner))
-        album = albums.ensure(session, scope, album_type, number, name=name)
+        try:
+            album = albums.ensure(session, scope, album_type, number, name=name)
+        except IntegrityError:  # made at the same moment for another owner
+            raise Conflict(f"{kind} {number} already exists", taken=TAKEN_ID) from None
         album.extras = {**album.extras, **echoed}
         session.flush()
         return NamedAlbum(album_record(album), principal_record(principal), 0)

@@ -231,7 +231,7 @@ def album_record(row: models.Album) -> AlbumRecord:
         id=row.id,
         space_id=row.space_id,
         kind=row.kind,
-        external_id=row.external_id,
+        external_id=row.external_id or None,  # ``albums.ONLY`` is storage's business
         name=row.name,
         private=row.private,
         position=row.position,

@@ -87,7 +87,9 @@ def receive(
 def _complete(rt: Runtime, upload_uuid: str, blob: Blob) -> UploadRecord:
     with rt.transaction() as session:
         blobs.require(session, blob.sha256)
-        upload = session.get_one(Upload, upload_uuid)
+        # Locked and checked again: of two senders racing, one completes it, the other is refused.
+        upload = _locked(session, upload_uuid)
+        _pending(session, upload_uuid)
         upload.blob_sha256 = blob.sha256
         upload.status = UploadStatus.COMPLETE
         upload.completed_at = utcnow()
@@ -103,6 +105,8 @@ def consume(
     ``from_ancestors`` as for ``get``.
     """
     upload = get(session, scope, upload_uuid, from_ancestors=from_ancestors)
+    # Locked before its status is read, so two requests cannot both use it.
+    upload = _locked(session, upload.uuid)
     if upload.status == UploadStatus.ATTACHED:
         raise Invalid("upload was already used", field="upload_uuid")
     if upload.status != UploadStatus.COMPLETE or upload.blob_sha256 is None:
@@ -116,6 +120,15 @@ def unclaim(session: Session, upload_uuid: str) -> None:
     upload = session.get(Upload, upload_uuid)
     if upload is not None and upload.status == UploadStatus.ATTACHED:
         upload.status = UploadStatus.COMPLETE
+
+
+def _locked(session: Session, upload_uuid: str) -> Upload:
+    """The upload's row, re-read and locked until the transaction ends (``SELECT ... FOR UPDATE``
+    on PostgreSQL; SQLite's writers are one at a time anyway)."""
+    upload = session.get(Upload, upload_uuid, with_for_update=True, populate_existing=True)
+    if upload is None:
+        raise NotFound("upload", upload_uuid)
+    return upload
 
 
 def _any(session: Session, upload_uuid: str) -> Upload:

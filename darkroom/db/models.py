@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -128,6 +129,15 @@ class Album(Base):
     __table_args__ = (
         UniqueConstraint("space_id", "kind", "external_id", name="uq_albums_space_kind_external"),
         Index("ix_albums_space_kind_position", "space_id", "kind", "position"),
+        # An album named by an outside id (an advertisement) is one across all spaces.
+        Index(
+            "uq_albums_kind_named",
+            "kind",
+            "external_id",
+            unique=True,
+            sqlite_where=text("external_id <> ''"),
+            postgresql_where=text("external_id <> ''"),
+        ),
         {"sqlite_autoincrement": True},
     )
 

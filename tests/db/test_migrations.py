@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from darkroom.core.runtime import Runtime
 from darkroom.db import migrate
+from darkroom.db.engine import make_engine
 from darkroom.db.models import Base, Image
 
 
@@ -21,7 +28,7 @@ def test_upgrade_twice_is_a_no_op(runtime: Runtime) -> None:
     migrate.upgrade(runtime.engine)
     with runtime.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         )
 
 
@@ -58,3 +65,50 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(runtime: Runtime) -> None:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database with no schema at all, of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        server = request.getfixturevalue("postgres_url")
+        name = f"darkroom_empty_{uuid.uuid4().hex[:12]}"
+        admin = make_engine(server)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_0003_names_the_one_album_of_a_type_and_keeps_categories_unnamed(
+    empty_database: Engine,
+) -> None:
+    migrate.upgrade(empty_database, "0002")
+    with empty_database.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO spaces (id, kind, external_id, name, settings, created_at) VALUES "
+                "(1, 'moov-account', 'a1', '', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        for album_id, kind in [(1, "moov-account"), (2, "moov-account"), (3, "procore-category")]:
+            connection.execute(
+                text(
+                    "INSERT INTO albums (id, space_id, kind, name, private, position, single_slot,"
+                    " dedupe, extras, created_at, updated_at, visible_to_guests) VALUES "
+                    "(:id, 1, :kind, '', false, 0, false, false, '{}', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, true)"
+                ),
+                {"id": album_id, "kind": kind},
+            )
+    migrate.upgrade(empty_database)
+    with empty_database.connect() as connection:
+        named = dict(connection.execute(text("SELECT id, external_id FROM albums")).all())
+    assert named == {1: "", 2: None, 3: None}
