@@ -1,4 +1,5 @@
-"""The FastAPI application factory: one runtime, the front doors, and their error handling."""
+"""The FastAPI application factory: one runtime, the front doors, their error handling, and
+what every request records (id, metrics, log line)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from darkroom import __version__
-from darkroom.api import admin, cyclos, health, moov, procore
+from darkroom import __version__, logs
+from darkroom.api import admin, cyclos, health, metrics, moov, procore
+from darkroom.api.common import outages
 from darkroom.api.common.body_limit import BodyLimitMiddleware
 from darkroom.api.common.doors import Door, DoorRegistry
+from darkroom.api.common.observe import ObserveMiddleware
 from darkroom.config import Settings
 from darkroom.core import accounts
+from darkroom.core import metrics as core_metrics
 from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.db import outages as database_outages
 from darkroom.errors import DarkroomError, TooLarge
 
 # Multipart framing around a file may add this much to the file's own bytes.
@@ -25,6 +30,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     """A darkroom app. Pass ``runtime`` to share one (tests); otherwise the app opens its own."""
     settings = settings or (runtime.settings if runtime else Settings())
     owns_runtime = runtime is None
+    logs.configure(settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,6 +44,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         finally:
             if owns_runtime:
                 rt.close()
+                core_metrics.process_stopped()
 
     app = FastAPI(title="darkroom", version=__version__, lifespan=lifespan)
     if runtime is not None:
@@ -45,6 +52,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     doors = DoorRegistry(default=Door(name="darkroom", prefixes=("/",)))
     app.state.doors = doors
     app.include_router(health.router)
+    metrics.install(app, settings)
+    doors.add(Door(name="admin", prefixes=(admin.router.prefix,)))
     app.include_router(admin.router)
     for install_door in (procore.install, moov.install, cyclos.install):
         install_door(app, doors)
@@ -57,10 +66,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return doors.door_for(path).render_error(error)
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_cap, reject=reject)
+    # Added last, so outermost: it times whole answers and tags every one with its request id.
+    app.add_middleware(ObserveMiddleware, door_of=lambda path: doors.door_for(path).name)
 
     @app.exception_handler(DarkroomError)
     async def domain_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, DarkroomError)
         return doors.door_for(request.url.path).render_error(error)
 
+    # A lost database (or another service) answers 503 in the door's shape, not 500.
+    outages.install(
+        app, doors, causes=database_outages.CAUSES, translate=database_outages.unavailable
+    )
     return app

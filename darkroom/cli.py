@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import ArgumentError
 
+from darkroom import logs
 from darkroom.api import vocabulary
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
@@ -154,7 +155,13 @@ def serve(
     console.print(
         f"darkroom on http://{settings.host}:{settings.port} (data in {settings.data_dir})"
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        **logs.uvicorn_options(settings.log_format),
+    )
 
 
 @app.command()

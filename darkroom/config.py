@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,12 @@ class Settings(BaseSettings):
     upload_expiry_hours: int = 24 * 7
     temp_image_hours: int = 24
 
+    # Observability (docs/operations.md, "Metrics and logs"). /metrics carries no tenant data:
+    # "on" serves it to anyone, "token" to callers with `Authorization: Bearer <metrics_token>`.
+    metrics: Literal["off", "on", "token"] = "on"
+    metrics_token: str = ""
+    log_format: Literal["text", "json"] = "text"  # json: one JSON line per request on stdout
+
     @model_validator(mode="after")
     def _fill_derived_defaults(self) -> Settings:
         if not self.database_url:
@@ -44,6 +51,8 @@ class Settings(BaseSettings):
             self.storage_url = f"file://{(self.data_dir / 'blobs').resolve()}"
         if bool(self.admin_user) != bool(self.admin_password):
             raise ValueError("DARKROOM_ADMIN_USER and DARKROOM_ADMIN_PASSWORD go together")
+        if (self.metrics == "token") != bool(self.metrics_token):
+            raise ValueError("DARKROOM_METRICS=token and DARKROOM_METRICS_TOKEN go together")
         return self
 
     @property

@@ -11,7 +11,8 @@ The tree, from most general to most specific:
     ├── Invalid         a value is malformed or out of range
     │   └── LimitExceeded   an album or account holds as many items as it may
     ├── TooLarge        bytes, pixels, sides or frames over a configured limit
-    └── Unsupported     a file type or operation darkroom refuses to handle
+    ├── Unsupported     a file type or operation darkroom refuses to handle
+    └── Unavailable     a service darkroom depends on cannot be reached; try again
 
 Each front door maps these to its own status codes and error bodies, once. Errors carry
 structured fields (``field``, ``limit``, ...) so doors never parse message text.
@@ -92,3 +93,14 @@ class TooLarge(DarkroomError):
 
 class Unsupported(DarkroomError):
     """A file type or operation darkroom refuses to handle."""
+
+
+class Unavailable(DarkroomError):
+    """A service darkroom depends on (database, blob store) cannot be reached; try again.
+
+    ``service`` names which one (``"database"``, ``"storage"``); doors answer 503.
+    """
+
+    def __init__(self, service: str, message: str | None = None) -> None:
+        super().__init__(message or f"the {service} cannot be reached; try again", service=service)
+        self.service = service

@@ -29,7 +29,15 @@ from urllib.parse import quote
 import psycopg
 from psycopg import sql
 
-__all__ = ["PostgresServer", "find_postgres_bin", "postgres_server", "temporary_postgres"]
+__all__ = [
+    "PostgresServer",
+    "find_postgres_bin",
+    "postgres_server",
+    "start",
+    "stop",
+    "stopped",
+    "temporary_postgres",
+]
 
 POSTGRES_LIB = Path("/usr/lib/postgresql")
 SERVICE_USER = "postgres"  # the OS account that owns the cluster when we run as root
@@ -72,8 +80,11 @@ class PostgresServer:
     url: str
     socket_dir: Path
     port: int
-    pid: int  # the postmaster's process id
+    pid: int  # the postmaster's process id when it was first started (see ``start``)
     log_file: Path
+    data_dir: Path | None = None  # for ``stop`` and ``start``
+    bin_dir: Path | None = None
+    command_prefix: tuple[str, ...] = ()  # ``runuser -u postgres --`` when run as root
 
 
 @contextmanager
@@ -152,13 +163,49 @@ def postgres_server(*, database: str = "postgres") -> Iterator[PostgresServer]:
         url = (
             f"postgresql+psycopg://{SUPERUSER}@/{quote(database, safe='')}?host={host}&port={port}"
         )
-        yield PostgresServer(url, socket_dir, port, pid, log_file)
+        yield PostgresServer(url, socket_dir, port, pid, log_file, data_dir, bin_dir, tuple(prefix))
     finally:
         try:
             if started:
                 _stop(bin_dir, data_dir, prefix, folder)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def stop(server: PostgresServer, *, mode: str = "fast") -> None:
+    """Stop the server and wait until it is gone (``pg_ctl stop``; ``fast`` ends every session,
+    ``immediate`` is a crash). The data stays; ``start`` brings it back on the same socket."""
+    _pg_ctl(server, "stop", "--mode", mode, "--wait", "--timeout", str(int(COMMAND_TIMEOUT)))
+
+
+def start(server: PostgresServer) -> int:
+    """Start a server that ``stop`` stopped, wait until it accepts connections, and return the
+    new postmaster's process id."""
+    _pg_ctl(server, "start", "--log", str(server.log_file), "--wait", "--silent")
+    _wait_until_ready(server.socket_dir, server.port, server.log_file)
+    assert server.data_dir is not None
+    return int((server.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+
+
+@contextmanager
+def stopped(server: PostgresServer, *, mode: str = "fast") -> Iterator[None]:
+    """The server is down inside the block and running again after it, also on error."""
+    stop(server, mode=mode)
+    try:
+        yield
+    finally:
+        start(server)
+
+
+def _pg_ctl(server: PostgresServer, action: str, *args: str) -> None:
+    if server.data_dir is None or server.bin_dir is None:
+        raise RuntimeError("this PostgresServer cannot be stopped or started (no data folder)")
+    command = [*server.command_prefix, str(server.bin_dir / "pg_ctl"), action]
+    _run(
+        [*command, "--pgdata", str(server.data_dir), *args],
+        cwd=server.data_dir.parent,
+        log_file=server.log_file,
+    )
 
 
 def _run(command: list[str], *, cwd: Path, log_file: Path) -> None:

@@ -26,7 +26,7 @@ from darkroom.db import migrate
 from darkroom.db.engine import make_engine
 from darkroom.db.models import Principal
 from darkroom.storage import LocalStore
-from tests._postgres import temporary_postgres
+from tests._postgres import PostgresServer, postgres_server
 
 TEMPLATE_DB = "darkroom_template"
 _db_numbers = itertools.count(1)
@@ -43,17 +43,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_instance() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server (tests that stop and start it use this)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_instance: PostgresServer) -> str:
     """A PostgreSQL server for this session, with a migrated template database."""
-    with temporary_postgres() as url:
-        admin = make_engine(url)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f"CREATE DATABASE {TEMPLATE_DB}"))
-        template = make_engine(_with_database(url, TEMPLATE_DB))
-        migrate.upgrade(template)
-        template.dispose()
-        admin.dispose()
-        yield url
+    url = postgres_instance.url
+    admin = make_engine(url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"CREATE DATABASE {TEMPLATE_DB}"))
+    template = make_engine(_with_database(url, TEMPLATE_DB))
+    migrate.upgrade(template)
+    template.dispose()
+    admin.dispose()
+    return url
 
 
 def _with_database(url: str, name: str) -> str:

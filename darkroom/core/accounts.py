@@ -17,6 +17,7 @@ from enum import StrEnum
 from functools import cache
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darkroom.clock import utcnow
@@ -176,10 +177,20 @@ def set_password(session: Session, principal: Principal, password: str) -> None:
 
 
 def ensure_admin(session: Session, name: str, password: str) -> Principal:
-    """Create the admin ``name``, or make the existing user an active admin with this password."""
+    """Create the admin ``name``, or make the existing user an active admin with this password.
+
+    Safe when several instances start at once on a new database: one creates the user, the
+    others find it (after the creator's commit) and set the same role and password.
+    """
     principal = find_principal(session, name)
     if principal is None:
-        return create_principal(session, name, password=password, role=Role.ADMIN)
+        try:
+            with session.begin_nested():
+                return create_principal(session, name, password=password, role=Role.ADMIN)
+        except IntegrityError:
+            principal = find_principal(session, name)
+            if principal is None:
+                raise
     principal.role = Role.ADMIN
     principal.active = True
     set_password(session, principal, password)

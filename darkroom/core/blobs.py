@@ -16,6 +16,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from darkroom.core import metrics
 from darkroom.core.policy import AlbumPolicy
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Blob, Image, Upload, Variant
@@ -121,6 +122,7 @@ def store_content(
     return store_and_use(rt, source, lambda blob: blob, formats=formats, max_bytes=max_bytes)
 
 
+@metrics.counts_rejections
 def store_and_use(
     rt: Runtime,
     source: Source,
@@ -138,23 +140,26 @@ def store_and_use(
     with spool(source, directory=rt.spool_dir, max_bytes=cap) as spooled:
         if spooled.size == 0:
             raise Unsupported("empty file", field="image")
-        with rt.cpu_slot():
+        with rt.cpu_slot("ingest"):
             info = probe(spooled.path, rt.limits)
             if formats is not None and info.format not in formats:
                 raise _refused(info.format, formats)
             blob = _known(rt, spooled.sha256)
+            new_blob = blob is None
             if blob is None:
                 blob = _save(rt, spooled, info, make_mezzanine(spooled.path))
         try:
-            return use(blob)
+            used = use(blob)
         except BlobGone:
-            with rt.cpu_slot():
+            with rt.cpu_slot("ingest"):
                 blob = _save(rt, spooled, info, make_mezzanine(spooled.path))
-            return use(blob)
+            used = use(blob)
+        metrics.ingested(new_blob=new_blob, size=spooled.size)
+        return used
 
 
 def _known(rt: Runtime, sha256: str) -> Blob | None:
-    with rt.transaction() as session:
+    with rt.reading() as session:
         known = session.get(Blob, sha256)
     if known is not None and rt.store.exists(blob_key(sha256)):
         return known

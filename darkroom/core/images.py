@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darkroom.clock import utcnow
-from darkroom.core import albums, blobs, locations, spaces
+from darkroom.core import albums, blobs, locations, metrics, spaces
 from darkroom.core.access import Scope
 from darkroom.core.blobs import Source
 from darkroom.core.liveness import expired, is_live, live_rows
@@ -113,6 +113,7 @@ def ingest(
     )
 
 
+@metrics.counts_rejections
 def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: NewImage) -> Image:
     """A new image of stored ``blob`` in ``album``, in one transaction.
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from darkroom.config import Settings
+from darkroom.core import metrics
 from darkroom.db.engine import READ_ONLY, make_engine, make_sessionmaker, transaction
 from darkroom.media import Limits
 from darkroom.storage import BlobStore, open_store
@@ -55,6 +56,7 @@ class Runtime:
     spool_dir: Path
     render_slots: threading.BoundedSemaphore
     flights: SingleFlight = field(default_factory=SingleFlight)
+    pool_watch: metrics.PoolWatch | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -80,12 +82,23 @@ class Runtime:
             connection.execute(text("SELECT 1"))
 
     @contextmanager
-    def cpu_slot(self) -> Iterator[None]:
-        """Bounds concurrent decoding and encoding to the core count, so memory stays bounded."""
-        with self.render_slots:
-            yield
+    def cpu_slot(self, work: str = "render") -> Iterator[None]:
+        """Bounds concurrent decoding and encoding to the core count, so memory stays bounded.
+
+        ``work`` (``render``, ``ingest``) labels the time spent waiting for the slot.
+        """
+        with metrics.queued_for_cpu(work):
+            self.render_slots.acquire()
+        try:
+            with metrics.CPU_SLOTS_IN_USE.track_inprogress():
+                yield
+        finally:
+            self.render_slots.release()
 
     def close(self) -> None:
+        if self.pool_watch is not None:
+            self.pool_watch.close()
+            self.pool_watch = None
         self.engine.dispose()
 
 
@@ -105,4 +118,5 @@ def open_runtime(settings: Settings, *, store: BlobStore | None = None) -> Runti
         ),
         spool_dir=spool_dir,
         render_slots=threading.BoundedSemaphore(settings.render_concurrency),
+        pool_watch=metrics.PoolWatch(engine),
     )

@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from darkroom.core import metrics
 from darkroom.core.blobs import blob_key
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Variant
@@ -45,6 +46,7 @@ class Delivery:
     byte_size: int
     width: int
     height: int
+    rendition: str = "original"  # or "variant": how the bytes sent are counted
 
 
 def original(blob: StoredBlob) -> Delivery:
@@ -63,6 +65,7 @@ def variant(rt: Runtime, blob: StoredBlob, spec: RenderSpec) -> Delivery:
     """``blob`` rendered to ``spec``, from the cache when it was made before."""
     cached = _cached(rt, blob.sha256, spec.key)
     if cached is not None:
+        metrics.VARIANT_LOOKUPS.labels("hit").inc()
         return cached
     return rt.flights.run(f"{blob.sha256}/{spec.key}", lambda: _render_once(rt, blob, spec))
 
@@ -70,11 +73,13 @@ def variant(rt: Runtime, blob: StoredBlob, spec: RenderSpec) -> Delivery:
 def _render_once(rt: Runtime, blob: StoredBlob, spec: RenderSpec) -> Delivery:
     cached = _cached(rt, blob.sha256, spec.key)  # a caller before us may have just made it
     if cached is not None:
+        metrics.VARIANT_LOOKUPS.labels("coalesced").inc()
         return cached
+    metrics.VARIANT_LOOKUPS.labels("miss").inc()
     source_key = _source_key(blob, spec)
     with rt.store.open(source_key) as handle:
         data = handle.read()
-    with rt.cpu_slot():
+    with rt.cpu_slot("render"), metrics.rendering():
         rendered = render(data, spec)
     key = f"variants/{blob.sha256[:2]}/{blob.sha256}/{spec.key}"
     rt.store.put(key, io.BytesIO(rendered.data))
@@ -114,6 +119,7 @@ def _delivery(row: Variant, sha256: str) -> Delivery:
         byte_size=row.byte_size,
         width=row.width,
         height=row.height,
+        rendition="variant",
     )
 
 

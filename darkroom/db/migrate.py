@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -18,10 +18,17 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# Instances starting together all migrate first; on PostgreSQL they take turns on this lock (a
+# transaction-level advisory lock, freed at commit), so the second finds the schema at head.
+MIGRATION_LOCK = 0x6461726B  # "dark"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema of ``engine``'s database to ``revision``."""
+    """Bring the schema of ``engine``'s database to ``revision`` (one migrator at a time)."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
+from darkroom.api import health
 from darkroom.api.common.doors import Door
 from darkroom.app import MULTIPART_SLACK, create_app
 from darkroom.core.runtime import Runtime
@@ -81,6 +82,59 @@ def test_readyz_checks_database_and_storage(base_url: str) -> None:
     response = httpx.get(f"{base_url}/readyz")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "storage": "ok"}
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[object]:
+    calls: list[object] = []
+    real = getattr(owner, name)
+
+    def counted(*args: object) -> object:
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def test_readyz_probes_once_within_its_cache_window(
+    base_url: str, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings = _count_calls(monkeypatch, runtime, "ping")
+    reads = _count_calls(monkeypatch, runtime.store, "exists")
+    writes = _count_calls(monkeypatch, runtime.store, "put")
+    for _ in range(3):
+        assert httpx.get(f"{base_url}/readyz").status_code == 200
+    assert (len(pings), len(reads), len(writes)) == (1, 1, 0)
+
+
+def test_readyz_probes_again_once_its_answer_is_older_than_the_window(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [100.0]
+    readiness = health.Readiness(runtime, ttl=5.0, clock=lambda: now[0])
+    pings = _count_calls(monkeypatch, runtime, "ping")
+    readiness.checks()
+    now[0] = 104.9
+    readiness.checks()
+    assert len(pings) == 1
+    now[0] = 105.0
+    assert readiness.checks() == {"database": "ok", "storage": "ok"}
+    assert len(pings) == 2
+
+
+def test_readyz_reports_an_unreadable_store_as_unavailable(
+    base_url: str, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(key: str) -> bool:
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(runtime.store, "exists", unreadable)
+    response = httpx.get(f"{base_url}/readyz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "storage": "error: OSError"},
+    }
 
 
 def test_openapi_and_docs_are_served(base_url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,12 @@ def test_upgrade_to_0003_names_the_one_album_of_a_type_and_keeps_categories_unna
     with empty_database.connect() as connection:
         named = dict(connection.execute(text("SELECT id, external_id FROM albums")).all())
     assert named == {1: "", 2: None, 3: None}
+
+
+def test_instances_migrating_at_once_both_succeed(empty_database: Engine) -> None:
+    # Several instances start together and each migrates first (``darkroom serve``).
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda _: migrate.upgrade(empty_database), range(3)))
+    with empty_database.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

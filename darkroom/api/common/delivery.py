@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from starlette.datastructures import Headers
 from starlette.responses import Response, StreamingResponse
 
+from darkroom.core import metrics
 from darkroom.core.variants import Delivery
 from darkroom.storage import BlobStore
 
@@ -51,4 +52,19 @@ def send(
         return Response(status_code=304, headers=headers)
     chunks: Iterator[bytes] = store.open_range(delivery.storage_key, 0, None)
     headers["Content-Length"] = str(delivery.byte_size)
-    return StreamingResponse(chunks, media_type=delivery.format.mime_type, headers=headers)
+    return StreamingResponse(
+        _counted(chunks, delivery.rendition), media_type=delivery.format.mime_type, headers=headers
+    )
+
+
+def _counted(chunks: Iterator[bytes], rendition: str) -> Iterator[bytes]:
+    """``chunks``, counted in ``darkroom_image_bytes_sent_total`` as they are sent."""
+    sent = metrics.IMAGE_BYTES_SENT.labels(rendition)
+    try:
+        for chunk in chunks:
+            sent.inc(len(chunk))
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()  # a client gone mid-stream: the store's reader lets go of its file now

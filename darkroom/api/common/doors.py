@@ -20,6 +20,7 @@ from darkroom.errors import (
     NotFound,
     TooLarge,
     Unauthorized,
+    Unavailable,
     Unsupported,
 )
 
@@ -36,6 +37,7 @@ STATUS_OF: dict[type[DarkroomError], int] = {
     Invalid: 422,
     TooLarge: 413,
     Unsupported: 415,
+    Unavailable: 503,
 }
 
 

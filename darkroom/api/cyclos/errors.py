@@ -9,6 +9,7 @@
 | LimitExceeded | 422 | ``{"code": "maxItems", "maxItems": n}`` |
 | TooLarge (bytes) | 422 | ``{"code": "fileUploadSize", "maxFileSize": n}`` |
 | Invalid, Unsupported, TooLarge (pixels) | 422 | dataConversion, missingParameter or validation |
+| Unavailable | 503 | ``{"kind": "general", "exceptionType", "exceptionMessage"}`` (Error) |
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from darkroom.errors import (
     NotFound,
     TooLarge,
     Unauthorized,
+    Unavailable,
     Unsupported,
 )
 
@@ -89,7 +91,8 @@ def _shape(error: DarkroomError) -> tuple[int, dict[str, Any]]:
             return 422, {"code": "fileUploadSize", "maxFileSize": limit}
         case Invalid() | Unsupported() | TooLarge():
             return 422, _input_error(error)
-    return 500, {
+    status = 503 if isinstance(error, Unavailable) else 500
+    return status, {
         "kind": "general",
         "exceptionType": type(error).__name__,
         "exceptionMessage": error.message,

@@ -17,6 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from darkroom.api.common import observe
 from darkroom.api.common.forms import read_form
 from darkroom.api.common.urls import base_url
 from darkroom.api.cyclos import (
@@ -92,6 +93,11 @@ class Route:
             return None
         return captured
 
+    @property
+    def template(self) -> str:
+        """The route as a path template, ``/api/{user}/images`` (what metrics name it by)."""
+        return "/".join((PREFIX, *self.pattern))
+
 
 def _routes() -> list[Route]:
     get, post, put, delete = "GET", "POST", "PUT", "DELETE"
@@ -145,7 +151,9 @@ async def dispatch(request: Request) -> Response:
     """The one endpoint under ``/api``: route, identify the caller, read the upload if any, run
     the operation. Credentials are checked before the body is read."""
     raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    observe.name_operation(request.scope, observe.UNMATCHED)
     route, captured = resolve(request.method, segments(raw.decode("latin-1")))
+    observe.name_operation(request.scope, route.template)
     rt: Runtime = request.app.state.runtime
     caller = await run_in_threadpool(auth.identify, rt, request.headers)
     form = await _form(request) if route.upload else None

@@ -4,7 +4,8 @@
 - 422: ``{"image": ...}`` for the file, ``{"metadata": {"altText": ...}}`` for the metadata part of
   an upload or update, ``{"altText": ...}`` for update_metadata. Which one is chosen by the error's
   ``field``: the parser names the alt-text field as the operation's 422 body nests it.
-- 401, 403, 404: ``{"error": ...}``. Every body is JSON and every response has an ``x-request-id``.
+- 401, 403, 404, and 503 (a service darkroom needs is out of reach): ``{"error": ...}``.
+  Every body is JSON and every response has an ``x-request-id``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from darkroom.errors import (
     NotFound,
     TooLarge,
     Unauthorized,
+    Unavailable,
     Unsupported,
 )
 
@@ -39,6 +41,7 @@ _STATUS: list[tuple[type[DarkroomError], int]] = [
     (LimitExceeded, 400),
     (TooLarge, 422),
     (Unsupported, 422),
+    (Unavailable, 503),
 ]
 
 

@@ -1,7 +1,8 @@
 """What every response of the Moov door shares, whichever route (or none) answers it.
 
 - a malformed ``X-Moov-Version`` is answered 404 before anything else runs (Moov's behaviour);
-- every response carries an ``x-request-id`` (a UUID, as Moov's do);
+- every response carries an ``x-request-id`` (a UUID, as Moov's do): the request's one id
+  (``api/common/observe``), which replaces those the error renderers bring;
 - an unexpected failure is a JSON 500, not a text one.
 """
 
@@ -15,6 +16,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from darkroom.api.common import observe
 from darkroom.api.moov import errors, versions
 from darkroom.errors import NotFound
 
@@ -30,7 +32,7 @@ class MoovHeadersMiddleware:
         if scope["type"] != "http" or not self.applies_to(scope["path"]):
             await self.app(scope, receive, send)
             return
-        request_id = str(uuid.uuid4())
+        request_id = observe.request_id(scope) or str(uuid.uuid4())
         started = False
 
         async def tagged_send(message: Message) -> None:

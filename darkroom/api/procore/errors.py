@@ -22,6 +22,7 @@ from darkroom.errors import (
     NotFound,
     TooLarge,
     Unauthorized,
+    Unavailable,
     Unsupported,
 )
 
@@ -39,6 +40,7 @@ STATUS: dict[type[DarkroomError], int] = {
     TooLarge: 413,
     Invalid: 422,
     Unsupported: 422,
+    Unavailable: 503,
 }
 
 

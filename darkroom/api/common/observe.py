@@ -1,0 +1,161 @@
+"""What darkroom records of every request, whichever door answers it.
+
+- **A request id**: the client's ``X-Request-Id`` when it looks like one (``SANE_REQUEST_ID``),
+  else a new UUID. It is kept in the request's scope state (``request_id(scope)``, so a door adds
+  no second one), sent back as the one ``X-Request-Id`` of the response (replacing any a door's
+  error renderer set), and written in every log line of the request.
+- **Metrics** (``darkroom_http_*`` in ``core/metrics.py``), labelled by door, operation, method
+  and status. The operation is the route template (``/accounts/{accountID}/images``), never the
+  path: paths carry tenant ids and capabilities. A door that routes by itself names the template
+  it matched with ``name_operation``; a request no route matched is ``unmatched``.
+- **A log line** on ``darkroom.requests``, written when that logger is enabled at INFO (with
+  ``DARKROOM_LOG_FORMAT=json``, see ``darkroom/logs.py``): id, door, operation, method, status,
+  duration and bytes in and out. Never the path, the query string or any header, so no token,
+  password or capability can reach the logs.
+
+The middleware is registered last, so it is the outermost one and times the whole answer. An
+exception no handler answered gets here before Starlette's last-resort 500; that plain 500 is
+sent from here, in the same words, so that it carries the request id too. (A handler registered
+for 500 or ``Exception`` answers instead, and should add ``request_id(scope)`` itself.)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from darkroom import logs
+from darkroom.core import metrics
+
+REQUEST_ID_HEADER = "x-request-id"
+# Ids other systems make (UUIDs, ULIDs, trace ids) pass; anything that could break a header or a
+# log line, or blow up its size, is replaced by our own.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
+
+UNMATCHED = "unmatched"  # the operation of a request no route matched
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+_REQUEST_ID = "request_id"  # keys in the ASGI scope's "state"
+_OPERATION = "operation"
+
+logger = logging.getLogger(logs.REQUESTS)
+
+
+def request_id(scope: Scope) -> str | None:
+    """The id of the request in ``scope``, once the middleware has given it one."""
+    value = scope.get("state", {}).get(_REQUEST_ID)
+    return value if isinstance(value, str) else None
+
+
+def name_operation(scope: Scope, template: str) -> None:
+    """Name the operation of a request routed by its door's own dispatcher (a route template,
+    such as ``/api/{user}/images``)."""
+    scope.setdefault("state", {})[_OPERATION] = template
+
+
+def operation_of(scope: Scope) -> str:
+    named = scope.get("state", {}).get(_OPERATION)
+    if isinstance(named, str):
+        return named
+    template = getattr(scope.get("route"), "path", None)
+    return template if isinstance(template, str) else UNMATCHED
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    given = Headers(scope=scope).get(REQUEST_ID_HEADER)
+    return given if given is not None and SANE_REQUEST_ID.fullmatch(given) else None
+
+
+def _plain_last_resort(scope: Scope) -> bool:
+    """Whether an unhandled error would get Starlette's plain 500: no handler for 500 or
+    ``Exception`` is registered (that one answers instead) and no debug page is shown."""
+    app = scope.get("app")
+    handlers = getattr(app, "exception_handlers", {})
+    return not getattr(app, "debug", False) and not {500, Exception} & set(handlers)
+
+
+class ObserveMiddleware:
+    def __init__(self, app: ASGIApp, *, door_of: Callable[[str], str]) -> None:
+        self.app = app
+        self.door_of = door_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        arrived = time.perf_counter()
+        rid = _incoming_id(scope) or str(uuid.uuid4())
+        scope.setdefault("state", {})[_REQUEST_ID] = rid
+        context = logs.REQUEST_ID.set(rid)
+        status, bytes_in, bytes_out, started, recorded = 500, 0, 0, False, False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                seconds = time.perf_counter() - arrived
+                self._record(scope, rid, status, bytes_in, bytes_out, seconds)
+
+        async def counted_receive() -> Message:
+            nonlocal bytes_in
+            message = await receive()
+            if message["type"] == "http.request":
+                bytes_in += len(message.get("body", b""))
+            return message
+
+        async def tagged_send(message: Message) -> None:
+            nonlocal status, bytes_out, started
+            if message["type"] == "http.response.start":
+                started, status = True, message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid  # the one id sent
+            elif message["type"] == "http.response.body":
+                bytes_out += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    record()  # before the last bytes leave: whoever got them can see the count
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tagged_send)
+        except Exception:
+            if not started and _plain_last_resort(scope):
+                # What Starlette's ServerErrorMiddleware would send, with the id; it sees the
+                # response started, sends nothing more and lets the error be logged as before.
+                await PlainTextResponse("Internal Server Error", status_code=500)(
+                    scope, receive, tagged_send
+                )
+            raise
+        finally:
+            record()  # an answer cut short, or none at all
+            logs.REQUEST_ID.reset(context)
+
+    def _record(
+        self, scope: Scope, rid: str, status: int, bytes_in: int, bytes_out: int, seconds: float
+    ) -> None:
+        door = self.door_of(scope["path"])
+        operation = operation_of(scope)
+        method = scope["method"] if scope["method"] in METHODS else "other"
+        metrics.HTTP_REQUESTS.labels(door, operation, method, str(status)).inc()
+        metrics.HTTP_DURATION.labels(door, operation, method).observe(seconds)
+        if bytes_in:
+            metrics.HTTP_REQUEST_BYTES.labels(door, operation).inc(bytes_in)
+        if bytes_out:
+            metrics.HTTP_RESPONSE_BYTES.labels(door, operation).inc(bytes_out)
+        if logger.isEnabledFor(logging.INFO):
+            fields = {
+                "request_id": rid,
+                "door": door,
+                "operation": operation,
+                "method": method,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "bytes_in": bytes_in,
+                "bytes_out": bytes_out,
+            }
+            logger.info("request", extra={"fields": fields})
