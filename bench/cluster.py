@@ -45,17 +45,15 @@ from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from darkroom.config import Settings
-from darkroom.core.runtime import open_runtime
 from darkroom.db import migrate
 from darkroom.db.engine import make_engine
 from darkroom.db.models import Image
-from darkroom.storage.s3 import S3Store, make_client
+from darkroom.storage.s3 import make_client
 from tests import images as samples
 from tests._postgres import postgres_server
-from tests.cluster._cluster import ADMIN, Cluster, Instance, instance_env
+from tests.cluster._cluster import ADMIN, Cluster, build_cluster
 from tests.conftest import TEMPLATE_DB, _with_database, fresh_postgres_database
-from tests.storage._s3 import ACCESS_KEY_ID, EMULATOR, SECRET_ACCESS_KEY
+from tests.storage._s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "bench"
@@ -194,30 +192,20 @@ def cluster_of(count: int, postgres_url: str, endpoint: str, folder: Path) -> It
     client = make_client(
         endpoint_url=endpoint, access_key_id=ACCESS_KEY_ID, secret_access_key=SECRET_ACCESS_KEY
     )
-    bucket = EMULATOR.new_bucket(client)  # only names and creates it, on the given client
-    env = instance_env(
+    cluster = build_cluster(
+        folder,
         database_url=database_url,
-        bucket=bucket,
-        prefix=PREFIX,
+        client=client,
         endpoint=endpoint,
-        key_id=ACCESS_KEY_ID,
-        secret=SECRET_ACCESS_KEY,
+        prefix=PREFIX,
+        names=[f"darkroom-{count}x-{i}" for i in range(count)],
     )
-    store = S3Store(client, bucket, PREFIX)
-    rt = open_runtime(
-        Settings(data_dir=folder / "tester", database_url=database_url, storage_url="memory://"),
-        store=store,
-    )
-    instances = [
-        Instance(name=f"darkroom-{count}x-{i}", env=env, folder=folder) for i in range(count)
-    ]
-    cluster = Cluster(instances=instances, env=env, rt=rt, store=store, folder=folder)
     try:
         cluster.start()
         yield cluster
     finally:
         cluster.stop()
-        rt.close()
+        cluster.rt.close()
 
 
 def prepare(cluster: Cluster) -> list[str]:

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,12 +21,14 @@ from pathlib import Path
 
 import httpx
 
+from darkroom.config import Settings
 from darkroom.core import accounts
 from darkroom.core.access import Role
-from darkroom.core.runtime import Runtime
+from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.db.models import Credential
-from darkroom.storage.s3 import S3Store
+from darkroom.storage.s3 import S3Client, S3Store
 from tests.live import free_port
+from tests.storage._s3 import ACCESS_KEY_ID, EMULATOR, SECRET_ACCESS_KEY
 
 STARTUP_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
@@ -234,3 +236,32 @@ def instance_env(
         "DARKROOM_ADMIN_USER": ADMIN[0],
         "DARKROOM_ADMIN_PASSWORD": ADMIN[1],
     }
+
+
+def build_cluster(
+    folder: Path,
+    *,
+    database_url: str,
+    client: S3Client,
+    endpoint: str,
+    prefix: str,
+    names: Sequence[str],
+) -> Cluster:
+    """Instances ``names`` (not started yet) on ``database_url`` and a fresh bucket under
+    ``prefix``, and a runtime of the test's own on the same database and bucket."""
+    bucket = EMULATOR.new_bucket(client)
+    env = instance_env(
+        database_url=database_url,
+        bucket=bucket,
+        prefix=prefix,
+        endpoint=endpoint,
+        key_id=ACCESS_KEY_ID,
+        secret=SECRET_ACCESS_KEY,
+    )
+    store = S3Store(client, bucket, prefix)
+    rt = open_runtime(
+        Settings(data_dir=folder / "tester", database_url=database_url, storage_url="memory://"),
+        store=store,
+    )
+    instances = [Instance(name=name, env=env, folder=folder) for name in names]
+    return Cluster(instances=instances, env=env, rt=rt, store=store, folder=folder)

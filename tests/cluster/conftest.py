@@ -12,12 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from darkroom.config import Settings
-from darkroom.core.runtime import open_runtime
-from darkroom.storage.s3 import S3Store
-from tests.cluster._cluster import Cluster, Instance, instance_env
+from tests.cluster._cluster import Cluster, build_cluster
 from tests.conftest import fresh_postgres_database
-from tests.storage._s3 import ACCESS_KEY_ID, EMULATOR, SECRET_ACCESS_KEY
+from tests.storage._s3 import EMULATOR
 
 PREFIX = "cluster"
 INSTANCES = 2
@@ -32,31 +29,20 @@ def _cluster(
     request.config.add_cleanup(EMULATOR.stop)  # started on first use, stopped when pytest ends
     folder = tmp_path_factory.mktemp("cluster")
     database_url = fresh_postgres_database(postgres_url)
-    client = EMULATOR.client()
-    bucket = EMULATOR.new_bucket(client)
-    env = instance_env(
+    cluster = build_cluster(
+        folder,
         database_url=database_url,
-        bucket=bucket,
-        prefix=PREFIX,
+        client=EMULATOR.client(),
         endpoint=EMULATOR.endpoint(),
-        key_id=ACCESS_KEY_ID,
-        secret=SECRET_ACCESS_KEY,
+        prefix=PREFIX,
+        names=[f"darkroom-{letter}" for letter in "ab"[:INSTANCES]],
     )
-    store = S3Store(client, bucket, PREFIX)
-    rt = open_runtime(
-        Settings(data_dir=folder / "tester", database_url=database_url, storage_url="memory://"),
-        store=store,
-    )
-    instances = [
-        Instance(name=f"darkroom-{letter}", env=env, folder=folder) for letter in "ab"[:INSTANCES]
-    ]
-    cluster = Cluster(instances=instances, env=env, rt=rt, store=store, folder=folder)
     try:
         cluster.start()
         yield cluster
     finally:
         cluster.stop()
-        rt.close()
+        cluster.rt.close()
 
 
 @pytest.fixture
