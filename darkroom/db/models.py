@@ -318,7 +318,10 @@ class Variant(Base):
     """A cached rendition of a blob; computed once, stored under ``storage_key``."""
 
     __tablename__ = "variants"
-    __table_args__ = (UniqueConstraint("blob_sha256", "spec_key", name="uq_variants_blob_spec"),)
+    __table_args__ = (
+        UniqueConstraint("blob_sha256", "spec_key", name="uq_variants_blob_spec"),
+        Index("ix_variants_last_used_at", "last_used_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256", ondelete="CASCADE"))
@@ -329,6 +332,9 @@ class Variant(Base):
     height: Mapped[int]
     byte_size: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a request last used it, written in batches (not on every hit): the variant cache
+    # evicts the least recently used first when it is over its byte budget.
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Upload(Base):
@@ -359,3 +365,14 @@ class JobLock(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+class ChangeCounter(Base):
+    """One row whose ``value`` goes up in every transaction that changes what a capability
+    delivers (a delete, trash, restore, replacement, privacy or grant change). Instances poll it
+    to drop what they cached of resolutions (``core/generation.py``)."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
