@@ -33,6 +33,19 @@ class Settings(BaseSettings):
     max_frames: int = Field(100, gt=0)
     render_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
 
+    # Small variants asked for again are kept in memory, per worker process (docs/operations.md).
+    memory_cache_bytes: int = Field(64 * MiB, ge=0)
+    # How often each process looks for changes other instances made (core/generation.py): the
+    # bound on how long another instance may still serve a deleted or hidden image. 0: never
+    # (one instance only).
+    change_poll_seconds: float = Field(0.5, ge=0)
+
+    # How stored files leave (docs/operations.md, "Delivery"): handed to a fronting nginx under
+    # this internal location prefix (local store only), e.g. "/_darkroom/files/"; or, from S3,
+    # redirected to a presigned URL valid this many seconds (0: streamed through darkroom).
+    accel_redirect: str = ""
+    storage_redirect_seconds: int = Field(0, ge=0)
+
     trash_retention_days: int = 30
     upload_expiry_hours: int = 24 * 7
     temp_image_hours: int = 24

@@ -114,6 +114,22 @@ VARIANT_LOOKUPS = Counter(
     "a concurrent request for the same variant while this one waited).",
     ["result"],
 )
+MEMORY_LOOKUPS = Counter(
+    "darkroom_memory_cache_lookups_total",
+    "Lookups of image bytes kept in memory (DARKROOM_MEMORY_CACHE_BYTES), by result (hit, miss).",
+    ["result"],
+)
+MEMORY_BYTES = Gauge(
+    "darkroom_memory_cache_bytes",
+    "Image bytes kept in memory, summed over worker processes.",
+    multiprocess_mode="livesum",
+)
+RESOLUTION_LOOKUPS = Counter(
+    "darkroom_resolution_cache_lookups_total",
+    "Lookups of what a capability resolves to, by result: hit (from memory, no database "
+    "access), miss (looked up in the database).",
+    ["result"],
+)
 IMAGE_BYTES_SENT = Counter(
     "darkroom_image_bytes_sent_total",
     "Image bytes streamed to clients, by rendition (original, variant).",

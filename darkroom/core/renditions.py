@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from darkroom.core import variants
 from darkroom.core.blobs import blob_key
 from darkroom.core.runtime import Runtime
-from darkroom.core.variants import Delivery, StoredBlob
+from darkroom.core.variants import Delivery, Plan, StoredBlob
 from darkroom.errors import Invalid
 from darkroom.media import ImageFormat, RenderSpec
 from darkroom.media.alpha import ALPHA_HEAD_BYTES, may_have_alpha
@@ -33,7 +33,10 @@ class Ask:
     - ``formats``: what the door may send (None: any format);
     - ``preferred``: the format the client ranks highest (e.g. from ``Accept``), if any;
     - ``stored_bytes``: whether the uploaded bytes may be sent as they are when they fit the ask
-      (False re-encodes them, which also strips their metadata).
+      (False re-encodes them, which also strips their metadata);
+    - ``max_side``: no side of what is sent is longer (an API's cap), whatever the box;
+    - ``scrub``: the asker is not the image's owner, so stored bytes go out without location
+      metadata (variants never carry any).
     """
 
     width: int | None = None
@@ -41,18 +44,26 @@ class Ask:
     formats: frozenset[ImageFormat] | None = None
     preferred: ImageFormat | None = None
     stored_bytes: bool = True
+    max_side: int | None = None
+    scrub: bool = True
+
+
+def plan(rt: Runtime, blob: StoredBlob, ask: Ask) -> Plan:
+    """What ``deliver`` would send for ``blob`` under ``ask``, named by its ETag, decided without
+    reading the image's bytes (but for a first look at a head whose format the API cannot send
+    as it is: that answer is remembered by ``core.delivery``)."""
+    box_w, box_h = _box(blob, ask)
+    whole = box_w in (0, blob.width) and box_h in (0, blob.height)
+    if whole and served_format(rt, blob, ask) is ImageFormat(blob.format) and ask.stored_bytes:
+        return variants.scrubbed_plan(blob) if ask.scrub else variants.original_plan(blob)
+    spec = RenderSpec(0, 0) if whole else RenderSpec(box_w, box_h)
+    output = _output_format(rt, blob, spec.output_format(ImageFormat(blob.format)), ask)
+    return variants.variant_plan(blob, RenderSpec(spec.width, spec.height, format=output))
 
 
 def deliver(rt: Runtime, blob: StoredBlob, ask: Ask) -> Delivery:
     """The bytes to send for ``blob`` under ``ask``: the original or a (cached) variant."""
-    box_w = _clamped(ask.width, blob.width, "width")
-    box_h = _clamped(ask.height, blob.height, "height")
-    whole = box_w in (0, blob.width) and box_h in (0, blob.height)
-    if whole and served_format(rt, blob, ask) is ImageFormat(blob.format) and ask.stored_bytes:
-        return variants.original(blob)
-    spec = RenderSpec(0, 0) if whole else RenderSpec(box_w, box_h)
-    output = _output_format(rt, blob, spec.output_format(ImageFormat(blob.format)), ask)
-    return variants.variant(rt, blob, RenderSpec(spec.width, spec.height, format=output))
+    return variants.fetch(rt, plan(rt, blob, ask))
 
 
 def served_format(rt: Runtime, blob: StoredBlob, ask: Ask) -> ImageFormat:
@@ -74,6 +85,17 @@ def _output_format(rt: Runtime, blob: StoredBlob, encoded: ImageFormat, ask: Ask
     if ImageFormat.JPEG in ask.formats:
         return ImageFormat.JPEG
     return min(ask.formats)
+
+
+def _box(blob: StoredBlob, ask: Ask) -> tuple[int, int]:
+    """The box the image is fitted into: the ask's sides clamped to the original's (0 for an
+    unbounded side), then to ``max_side`` so no side sent is longer."""
+    box_w = _clamped(ask.width, blob.width, "width")
+    box_h = _clamped(ask.height, blob.height, "height")
+    if ask.max_side is not None:
+        box_w = min(box_w or blob.width, ask.max_side)
+        box_h = min(box_h or blob.height, ask.max_side)
+    return box_w, box_h
 
 
 def _clamped(side: int | None, original: int, name: str) -> int:

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from darkroom.config import Settings
 from darkroom.core import metrics
+from darkroom.core.generation import Generation, watch
+from darkroom.core.hot import HotBytes
+from darkroom.core.lru import LRU
+from darkroom.core.resolutions import Resolutions
 from darkroom.db.engine import READ_ONLY, make_engine, make_sessionmaker, transaction
 from darkroom.media import Limits
 from darkroom.storage import BlobStore, open_store
 
+if TYPE_CHECKING:
+    from darkroom.core.variants import Delivery, Plan
+
 T = TypeVar("T")
+
+PLANS_REMEMBERED = 100_000
 
 
 class SingleFlight:
@@ -55,6 +64,12 @@ class Runtime:
     limits: Limits
     spool_dir: Path
     render_slots: threading.BoundedSemaphore
+    generation: Generation
+    resolutions: Resolutions
+    hot: HotBytes
+    # Per (blob, ask): the plan; per ETag: where a variant's bytes are (core/delivery.py).
+    plans: LRU[Hashable, Plan] = field(default_factory=lambda: LRU(PLANS_REMEMBERED))
+    known_variants: LRU[str, Delivery] = field(default_factory=lambda: LRU(PLANS_REMEMBERED))
     flights: SingleFlight = field(default_factory=SingleFlight)
     pool_watch: metrics.PoolWatch | None = None
 
@@ -96,6 +111,7 @@ class Runtime:
             self.render_slots.release()
 
     def close(self) -> None:
+        self.generation.close()
         if self.pool_watch is not None:
             self.pool_watch.close()
             self.pool_watch = None
@@ -106,10 +122,15 @@ def open_runtime(settings: Settings, *, store: BlobStore | None = None) -> Runti
     engine = make_engine(settings.database_url)
     spool_dir = settings.data_dir / "spool"
     spool_dir.mkdir(parents=True, exist_ok=True)
+    sessions = make_sessionmaker(engine)
+    generation = Generation(
+        settings.data_dir / "run" / "generation", engine, poll_seconds=settings.change_poll_seconds
+    )
+    watch(sessions, generation)
     return Runtime(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         store=store if store is not None else open_store(settings.storage_url),
         limits=Limits(
             max_pixels=settings.max_pixels,
@@ -118,5 +139,8 @@ def open_runtime(settings: Settings, *, store: BlobStore | None = None) -> Runti
         ),
         spool_dir=spool_dir,
         render_slots=threading.BoundedSemaphore(settings.render_concurrency),
+        generation=generation,
+        resolutions=Resolutions(generation),
+        hot=HotBytes(settings.memory_cache_bytes),
         pool_watch=metrics.PoolWatch(engine),
     )

@@ -1,5 +1,10 @@
 """Renditions of stored images: computed once (even under concurrent requests), cached in storage,
 named by a strong ETag.
+
+A ``Plan`` names what will be sent (the stored bytes, the stored bytes without location
+metadata, or a rendition to a ``RenderSpec``) and its ETag, both derived from the blob's hash and
+the spec alone, so a conditional request is answered before any storage or database access.
+``fetch`` then finds (or makes, once) the bytes of a plan.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from darkroom.core import metrics
 from darkroom.core.blobs import blob_key
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Variant
-from darkroom.media import MEZZANINE_SIDE, Fit, ImageFormat, RenderSpec, render
+from darkroom.media import MEZZANINE_SIDE, Fit, ImageFormat, RenderSpec, render, scrub
 
 
 class StoredBlob(Protocol):
@@ -49,11 +54,58 @@ class Delivery:
     rendition: str = "original"  # or "variant": how the bytes sent are counted
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What will be sent for a blob, named before any of it is read (module docstring).
+
+    ``spec`` None sends the stored bytes: as they are, or, with ``scrub``, without location
+    metadata (a variant of its own, ``SCRUBBED``, made once).
+    """
+
+    blob: StoredBlob
+    spec: RenderSpec | None
+    scrub: bool
+    etag: str
+
+    @property
+    def stored(self) -> bool:
+        """Whether the stored original is sent as it is (no variant row involved)."""
+        return self.spec is None and not self.scrub
+
+
+SCRUBBED = "scrubbed"  # the spec key of an original without its location metadata
+
+
+def original_plan(blob: StoredBlob) -> Plan:
+    return Plan(blob, None, scrub=False, etag=f'"{blob.sha256[:40]}"')
+
+
+def scrubbed_plan(blob: StoredBlob) -> Plan:
+    return Plan(blob, None, scrub=True, etag=_variant_etag(blob.sha256, SCRUBBED))
+
+
+def variant_plan(blob: StoredBlob, spec: RenderSpec) -> Plan:
+    return Plan(blob, spec, scrub=False, etag=_variant_etag(blob.sha256, spec.key))
+
+
+def fetch(rt: Runtime, plan: Plan) -> Delivery:
+    """Where the bytes of ``plan`` are: the original, or its variant (made once if need be)."""
+    if plan.stored:
+        return original(plan.blob)
+    spec_key = plan.spec.key if plan.spec is not None else SCRUBBED
+    cached = _cached(rt, plan.blob.sha256, spec_key)
+    if cached is not None:
+        metrics.VARIANT_LOOKUPS.labels("hit").inc()
+        return cached
+    flight = f"{plan.blob.sha256}/{spec_key}"
+    return rt.flights.run(flight, lambda: _make_once(rt, plan, spec_key))
+
+
 def original(blob: StoredBlob) -> Delivery:
     """The uploaded bytes as they are."""
     return Delivery(
         storage_key=blob_key(blob.sha256),
-        etag=f'"{blob.sha256[:40]}"',
+        etag=original_plan(blob).etag,
         format=ImageFormat(blob.format),
         byte_size=int(blob.byte_size),
         width=blob.width,
@@ -63,41 +115,78 @@ def original(blob: StoredBlob) -> Delivery:
 
 def variant(rt: Runtime, blob: StoredBlob, spec: RenderSpec) -> Delivery:
     """``blob`` rendered to ``spec``, from the cache when it was made before."""
-    cached = _cached(rt, blob.sha256, spec.key)
-    if cached is not None:
-        metrics.VARIANT_LOOKUPS.labels("hit").inc()
-        return cached
-    return rt.flights.run(f"{blob.sha256}/{spec.key}", lambda: _render_once(rt, blob, spec))
+    return fetch(rt, variant_plan(blob, spec))
 
 
-def _render_once(rt: Runtime, blob: StoredBlob, spec: RenderSpec) -> Delivery:
-    cached = _cached(rt, blob.sha256, spec.key)  # a caller before us may have just made it
+def _make_once(rt: Runtime, plan: Plan, spec_key: str) -> Delivery:
+    blob = plan.blob
+    cached = _cached(rt, blob.sha256, spec_key)  # a caller before us may have just made it
     if cached is not None:
         metrics.VARIANT_LOOKUPS.labels("coalesced").inc()
         return cached
     metrics.VARIANT_LOOKUPS.labels("miss").inc()
-    source_key = _source_key(blob, spec)
-    with rt.store.open(source_key) as handle:
-        data = handle.read()
-    with rt.cpu_slot("render"), metrics.rendering():
-        rendered = render(data, spec)
-    key = f"variants/{blob.sha256[:2]}/{blob.sha256}/{spec.key}"
-    rt.store.put(key, io.BytesIO(rendered.data))
-    row = Variant(
-        blob_sha256=blob.sha256,
-        spec_key=spec.key,
-        storage_key=key,
-        format=rendered.format.value,
-        width=rendered.width,
-        height=rendered.height,
-        byte_size=len(rendered.data),
-    )
+    row = _scrub(rt, blob) if plan.spec is None else _render(rt, blob, plan.spec)
     try:
         with rt.transaction() as session:
             session.add(row)
     except IntegrityError:
         pass  # another instance stored the same rendition first; its row names the same key
     return _delivery(row, blob.sha256)
+
+
+def _render(rt: Runtime, blob: StoredBlob, spec: RenderSpec, spec_key: str = "") -> Variant:
+    """``blob`` rendered to ``spec``, stored as the variant ``spec_key`` (the spec's own key
+    unless told)."""
+    spec_key = spec_key or spec.key
+    with rt.store.open(_source_key(blob, spec)) as handle:
+        data = handle.read()
+    with rt.cpu_slot("render"), metrics.rendering():
+        rendered = render(data, spec)
+    key = _variant_key(blob.sha256, spec_key)
+    rt.store.put(key, io.BytesIO(rendered.data))
+    fmt, width, height = rendered.format, rendered.width, rendered.height
+    return _row(blob, spec_key, key, fmt, width, height, len(rendered.data))
+
+
+def _scrub(rt: Runtime, blob: StoredBlob) -> Variant:
+    """The original without location metadata, pixels untouched where the format allows;
+    re-encoded at its size (which drops every tag) where it does not. An original that holds no
+    such metadata is its own scrubbed copy: the row names the original's key, nothing is copied."""
+    original_key = blob_key(blob.sha256)
+    with rt.store.open(original_key) as handle:
+        data = handle.read()
+    fmt = ImageFormat(blob.format)
+    if not scrub.carries_location(data, fmt):
+        return _row(blob, SCRUBBED, original_key, fmt, blob.width, blob.height, len(data))
+    cleaned = scrub.without_location(data, fmt)
+    if cleaned is None:
+        whole = RenderSpec(0, 0, format=RenderSpec(0, 0).output_format(fmt))
+        return _render(rt, blob, whole, SCRUBBED)
+    key = _variant_key(blob.sha256, SCRUBBED)
+    rt.store.put(key, io.BytesIO(cleaned))
+    return _row(blob, SCRUBBED, key, fmt, blob.width, blob.height, len(cleaned))
+
+
+def _row(
+    blob: StoredBlob, spec_key: str, key: str, fmt: ImageFormat, width: int, height: int, size: int
+) -> Variant:
+    return Variant(
+        blob_sha256=blob.sha256,
+        spec_key=spec_key,
+        storage_key=key,
+        format=fmt.value,
+        width=width,
+        height=height,
+        byte_size=size,
+    )
+
+
+def _variant_key(sha256: str, spec_key: str) -> str:
+    return f"variants/{sha256[:2]}/{sha256}/{spec_key}"
+
+
+def _variant_etag(sha256: str, spec_key: str) -> str:
+    return '"' + hashlib.sha256(f"{sha256}:{spec_key}".encode()).hexdigest()[:40] + '"'
 
 
 def _cached(rt: Runtime, sha256: str, spec_key: str) -> Delivery | None:
@@ -111,10 +200,9 @@ def _cached(rt: Runtime, sha256: str, spec_key: str) -> Delivery | None:
 
 
 def _delivery(row: Variant, sha256: str) -> Delivery:
-    etag = hashlib.sha256(f"{sha256}:{row.spec_key}".encode()).hexdigest()[:40]
     return Delivery(
         storage_key=row.storage_key,
-        etag=f'"{etag}"',
+        etag=_variant_etag(sha256, row.spec_key),
         format=ImageFormat(row.format),
         byte_size=row.byte_size,
         width=row.width,

@@ -106,6 +106,11 @@ class LocalStore:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def local_path(self, key: str) -> Path:
+        """Where ``key`` lives (or would) on this machine's disk, for servers that send files
+        themselves (``pathsend``, nginx's ``X-Accel-Redirect``)."""
+        return self._path(key)
+
     def delete(self, key: str) -> None:
         path = self._path(key)
         with contextlib.suppress(*_ABSENT):

@@ -210,6 +210,15 @@ class S3Store:
         with self._translated(key):
             self._client.delete_object(Bucket=self.bucket, Key=name)
 
+    def presigned_url(self, key: str, seconds: int) -> str:
+        """A URL that GETs ``key`` without credentials for ``seconds`` (signed here, no request
+        to the endpoint)."""
+        params = {"Bucket": self.bucket, "Key": self._name(key)}
+        url: str = self._client.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=seconds
+        )
+        return url
+
     def keys(self, prefix: str = "") -> Iterator[str]:
         check_prefix(prefix)
         return self._list(prefix, self._list_page_size)

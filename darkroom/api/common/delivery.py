@@ -1,23 +1,175 @@
-"""Sending stored image bytes over HTTP: conditional requests, validators and caching headers.
+"""Sending images over HTTP, the same way for every door (Moov public images, Cyclos content,
+Procore ``url``/``thumbnail_url``): the wire end of ``core/delivery.py``.
 
-Shared by every door that serves image content (Moov public images, Cyclos content, Procore
-urls), so ETag and 304 behave the same everywhere.
+A door says what it wants (``Wanted``): the key its resolution may be remembered under, how to
+find the image (its own lookup, with its access rules), the ``Ask`` for that image and the
+caching headers. ``answer`` then runs the pipeline, trying each step from memory on the event
+loop before it goes to a worker thread:
+
+resolve → plan (ETag) → ``If-None-Match``/``If-Modified-Since`` answered with 304 → bytes kept in
+memory → where the bytes are (``fetch``) → sent from a file (``files.py``: ``pathsend`` where the
+server offers it, ranges), handed to a fronting nginx (``X-Accel-Redirect``), redirected to a
+short-lived presigned URL, or streamed from the store with bounded memory.
+
+Every image response says ``X-Content-Type-Options: nosniff``; images not every guest may see are
+``Cache-Control: private``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
-from starlette.responses import Response, StreamingResponse
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from darkroom.core import metrics
-from darkroom.core.variants import Delivery
-from darkroom.storage import BlobStore
+from darkroom.api.common.files import FileSent, LocalFile
+from darkroom.core import delivery, metrics
+from darkroom.core.delivery import Ask, Delivery, Plan
+from darkroom.core.records import ImageRecord
+from darkroom.core.runtime import Runtime
+from darkroom.errors import NotFound
 
 # Variants are immutable per (blob, spec) and their ETag changes with the bytes, so caches may keep
 # them for a day and must revalidate after; originals behind capabilities the same.
 DEFAULT_CACHE_CONTROL = "public, max-age=86400"
+# Images only their owner and managers see must not sit in shared caches.
+PRIVATE_CACHE_CONTROL = "private, max-age=86400"
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a door wants sent (module docstring).
+
+    - ``key``: the resolution is the same for everyone asking by it, so it may be remembered
+      under this key (None: look it up every time);
+    - ``find``: the door's lookup (blocking; raises the door's not-found or refusal);
+    - ``ask``: what to send of the image found;
+    - ``cache_control``: for images every guest may see (others get ``PRIVATE_CACHE_CONTROL``).
+    """
+
+    key: Hashable | None
+    find: Callable[[], ImageRecord]
+    ask: Callable[[ImageRecord], Ask]
+    cache_control: str = DEFAULT_CACHE_CONTROL
+    vary: str | None = None
+    ranges: bool = True  # whether byte ranges of stored files are served
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An image resolved and its plan made: everything known before any storage access."""
+
+    image: ImageRecord
+    plan: Plan
+    headers: dict[str, str]
+
+
+async def answer(request: Request, rt: Runtime, wanted: Wanted) -> Response:
+    """The response to ``request`` for ``wanted``; memory first, worker threads when needed."""
+    prepared = _prepared_from_memory(rt, wanted)
+    if prepared is None:
+        prepared = await run_in_threadpool(prepare, rt, wanted)
+    early = answer_from_memory(rt, prepared, request.headers)
+    if early is not None:
+        return early
+    return await run_in_threadpool(send, rt, prepared, request.headers, wanted.ranges)
+
+
+def answer_blocking(rt: Runtime, wanted: Wanted, request_headers: Headers) -> Response:
+    """``answer`` for a door whose operations already run in a worker thread."""
+    prepared = prepare(rt, wanted)
+    early = answer_from_memory(rt, prepared, request_headers)
+    return early if early is not None else send(rt, prepared, request_headers, wanted.ranges)
+
+
+def prepare(rt: Runtime, wanted: Wanted) -> Prepared:
+    image = delivery.resolve(rt, wanted.key, wanted.find)
+    plan = delivery.plan(rt, image.blob, wanted.ask(image))
+    return Prepared(image, plan, _headers(image, plan, wanted))
+
+
+def answer_from_memory(
+    rt: Runtime, prepared: Prepared, request_headers: Headers
+) -> Response | None:
+    """A 304 when the client's copy is current, else the bytes when memory holds them; None
+    when the store must be read."""
+    headers = prepared.headers
+    if _not_modified(request_headers, prepared.plan.etag, prepared.image):
+        return Response(status_code=304, headers=headers)
+    hot = rt.hot.get(prepared.plan.etag)
+    if hot is None or "range" in request_headers:
+        return None
+    metrics.IMAGE_BYTES_SENT.labels(_rendition(prepared.plan)).inc(len(hot.data))
+    return Response(hot.data, media_type=hot.media_type, headers=headers)
+
+
+def send(rt: Runtime, prepared: Prepared, request_headers: Headers, ranges: bool) -> Response:
+    """The bytes of ``prepared`` from the store (blocking: it may render them first). A stored
+    copy found gone (the variant cache evicted it meanwhile) is looked for, or made, once more."""
+    try:
+        return _send_found(rt, prepared, request_headers, ranges)
+    except NotFound:
+        delivery.forget(rt, prepared.plan)
+        return _send_found(rt, prepared, request_headers, ranges)
+
+
+def _send_found(
+    rt: Runtime, prepared: Prepared, request_headers: Headers, ranges: bool
+) -> Response:
+    plan = prepared.plan
+    found = delivery.fetch(rt, plan)
+    media_type = found.format.mime_type
+    if rt.hot.wanted(plan.etag, found.byte_size):
+        data = b"".join(rt.store.open_range(found.storage_key, 0, None))
+        rt.hot.keep(plan.etag, media_type, data)
+        metrics.IMAGE_BYTES_SENT.labels(_rendition(plan)).inc(len(data))
+        return Response(data, media_type=media_type, headers=prepared.headers)
+    return _from_store(rt, prepared, found, request_headers, ranges)
+
+
+def _from_store(
+    rt: Runtime, prepared: Prepared, found: Delivery, request_headers: Headers, ranges: bool
+) -> Response:
+    settings = rt.settings
+    headers = {**prepared.headers, "Content-Type": found.format.mime_type}
+    local_path = getattr(rt.store, "local_path", None)
+    local = local_path(found.storage_key) if local_path is not None else None
+    if local is not None and settings.accel_redirect:
+        accel = {**headers, "X-Accel-Redirect": settings.accel_redirect + found.storage_key}
+        return Response(media_type=headers["Content-Type"], headers=accel)
+    if local is not None:
+        opened = LocalFile.open(local)
+        if opened is None:
+            raise NotFound("blob", found.storage_key)
+        metrics.IMAGE_BYTES_SENT.labels(_rendition(prepared.plan)).inc(opened.size)
+        return FileSent(opened, headers, request_headers if ranges else None)
+    redirect = _presigned(rt, found)
+    if redirect is not None:
+        return RedirectResponse(redirect, status_code=307, headers=_redirect_headers(rt))
+    chunks = rt.store.open_range(found.storage_key, 0, None)
+    return StreamingResponse(
+        _counted(chunks, _rendition(prepared.plan)),
+        media_type=headers["Content-Type"],
+        headers={**headers, "Content-Length": str(found.byte_size)},
+    )
+
+
+def _headers(image: ImageRecord, plan: Plan, wanted: Wanted) -> dict[str, str]:
+    public = image.album.policy.visible_to_guests and not image.private
+    headers = {
+        "ETag": plan.etag,
+        "Last-Modified": formatdate(image.updated_at.timestamp(), usegmt=True),
+        "Cache-Control": wanted.cache_control if public else PRIVATE_CACHE_CONTROL,
+        **NOSNIFF,
+    }
+    if wanted.vary:
+        headers["Vary"] = wanted.vary
+    return headers
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -35,26 +187,38 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
-def send(
-    store: BlobStore,
-    delivery: Delivery,
-    request_headers: Headers,
-    *,
-    cache_control: str = DEFAULT_CACHE_CONTROL,
-    vary: str | None = None,
-    extra_headers: dict[str, str] | None = None,
-) -> Response:
-    """A 200 streaming ``delivery`` from ``store``, or a 304 when the client's copy is current."""
-    headers = {"ETag": delivery.etag, "Cache-Control": cache_control, **(extra_headers or {})}
-    if vary:
-        headers["Vary"] = vary
-    if etag_matches(request_headers.get("if-none-match"), delivery.etag):
-        return Response(status_code=304, headers=headers)
-    chunks: Iterator[bytes] = store.open_range(delivery.storage_key, 0, None)
-    headers["Content-Length"] = str(delivery.byte_size)
-    return StreamingResponse(
-        _counted(chunks, delivery.rendition), media_type=delivery.format.mime_type, headers=headers
-    )
+def _not_modified(request_headers: Headers, etag: str, image: ImageRecord) -> bool:
+    """RFC 9110 §13.2.2: ``If-None-Match`` decides when present, else ``If-Modified-Since``."""
+    if_none_match = request_headers.get("if-none-match")
+    if if_none_match is not None:
+        return etag_matches(if_none_match, etag)
+    since = request_headers.get("if-modified-since")
+    if since is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False  # an unreadable date is ignored (RFC 9110 §13.1.3)
+    return when.tzinfo is not None and int(image.updated_at.timestamp()) <= when.timestamp()
+
+
+def _rendition(plan: Plan) -> str:
+    return "original" if plan.spec is None else "variant"
+
+
+def _presigned(rt: Runtime, found: Delivery) -> str | None:
+    seconds = rt.settings.storage_redirect_seconds
+    presign = getattr(rt.store, "presigned_url", None)
+    if not seconds or presign is None:
+        return None
+    url: str = presign(found.storage_key, seconds)
+    return url
+
+
+def _redirect_headers(rt: Runtime) -> dict[str, str]:
+    # The URL works for a short while only: a cache may keep the redirect for less than that.
+    keep = max(0, rt.settings.storage_redirect_seconds // 2)
+    return {"Cache-Control": f"private, max-age={keep}", **NOSNIFF}
 
 
 def _counted(chunks: Iterator[bytes], rendition: str) -> Iterator[bytes]:
@@ -68,3 +232,13 @@ def _counted(chunks: Iterator[bytes], rendition: str) -> Iterator[bytes]:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()  # a client gone mid-stream: the store's reader lets go of its file now
+
+
+def _prepared_from_memory(rt: Runtime, wanted: Wanted) -> Prepared | None:
+    image = delivery.remembered_image(rt, wanted.key)
+    if image is None:
+        return None
+    plan = delivery.remembered_plan(rt, image.blob, wanted.ask(image))
+    if plan is None:
+        return None
+    return Prepared(image, plan, _headers(image, plan, wanted))

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.responses import Response
 
 from darkroom.api.common import delivery
+from darkroom.api.common.delivery import Wanted
 from darkroom.api.cyclos import wire
 from darkroom.api.cyclos.call import Call
 from darkroom.api.cyclos.errors import data_conversion
-from darkroom.core import personal, renditions, temporary
+from darkroom.core import personal, temporary
 from darkroom.core.records import ImageRecord
+from darkroom.core.renditions import Ask
 from darkroom.errors import NotFound
-
-# Images only their owner and managers see must not sit in shared caches.
-PRIVATE_CACHE_CONTROL = "private, max-age=86400"
 
 
 def _viewable(call: Call, id_or_key: str) -> ImageRecord:
@@ -49,10 +50,21 @@ def content_by_kind(call: Call) -> Response:
 def _send(call: Call, id_or_key: str, *, kind: str | None = None) -> Response:
     width = call.query.positive_int("width")
     height = call.query.positive_int("height")
-    found = _viewable(call, id_or_key)
-    if kind is not None and wire.kind_of(found) != kind:
-        raise NotFound("image", id_or_key)
-    sent = renditions.deliver(call.rt, found.blob, wire.served(width, height))
-    public = found.album.policy.visible_to_guests
-    cache = delivery.DEFAULT_CACHE_CONTROL if public else PRIVATE_CACHE_CONTROL
-    return delivery.send(call.rt.store, sent, call.headers, cache_control=cache)
+
+    def find() -> ImageRecord:
+        found = _viewable(call, id_or_key)
+        if kind is not None and wire.kind_of(found) != kind:
+            raise NotFound("image", id_or_key)
+        return found
+
+    def ask(image: ImageRecord) -> Ask:
+        # Only the uploader gets the file with its location metadata.
+        theirs = call.caller.actor.principal_id is not None and (
+            call.caller.actor.principal_id == image.uploader_id
+        )
+        return replace(wire.served(width, height), scrub=not theirs)
+
+    # A key is a capability, the same for whoever asks; an id is checked against the caller.
+    key = None if id_or_key.isdigit() else ("cyclos", kind, id_or_key)
+    wanted = Wanted(key=key, find=find, ask=ask)
+    return delivery.answer_blocking(call.rt, wanted, call.headers)

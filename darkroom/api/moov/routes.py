@@ -19,10 +19,6 @@ from darkroom.core.runtime import Runtime
 from darkroom.core.unset import Unset
 from darkroom.errors import Duplicate, NotFound
 
-# The public URL is stable across replacement (PUT) and delete, so shared caches keep a copy
-# briefly and then revalidate with If-None-Match (a cheap 304).
-PUBLIC_CACHE_CONTROL = "public, max-age=300"
-
 IMAGES = "/accounts/{account_id}/images"
 IMAGE = "/accounts/{account_id}/images/{image_id}"
 METADATA = "/accounts/{account_id}/images/{image_id}/metadata"
@@ -92,9 +88,8 @@ async def public_image(request: Request, rt: RuntimeDep, public_id: str) -> Resp
     width, height = parse.size(request.query_params.get("size"))
     accept = request.headers.get("accept")
     wanted = parse.path_id(public_id, "image")
-    found = await run_in_threadpool(service.public_rendition, rt, wanted, width, height, accept)
-    return delivery.send(
-        rt.store, found, request.headers, cache_control=PUBLIC_CACHE_CONTROL, vary="Accept"
+    return await delivery.answer(
+        request, rt, service.public_image(rt, wanted, width, height, accept)
     )
 
 

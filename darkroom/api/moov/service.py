@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from darkroom.api.common.delivery import Wanted
 from darkroom.api.common.negotiate import preferred_format
+from darkroom.api.moov.parse import SIDE_MAX
 from darkroom.api.vocabulary import MOOV_FORMATS, MOOV_IMAGES
-from darkroom.core import albums, images, query, renditions
+from darkroom.core import albums, images, query
 from darkroom.core.access import Scope
 from darkroom.core.images import ImageChanges, NewImage
 from darkroom.core.records import ImageRecord
@@ -18,9 +20,11 @@ from darkroom.core.renditions import Ask
 from darkroom.core.runtime import Runtime
 from darkroom.core.unset import Unset
 from darkroom.core.values import SortKey
-from darkroom.core.variants import Delivery
 
 OUTPUT_FORMATS = tuple(sorted(MOOV_FORMATS))  # JPEG, PNG, WebP: Accept ties go in this order
+# The public URL is stable across replacement (PUT) and delete, so shared caches keep a copy
+# briefly and then revalidate with If-None-Match (a cheap 304).
+PUBLIC_CACHE_CONTROL = "public, max-age=300"
 NEWEST_FIRST = (SortKey("created_at", descending=True), SortKey("uuid", descending=True))
 
 
@@ -71,15 +75,32 @@ def delete(rt: Runtime, scope: Scope, image_uuid: str) -> None:
     images.purge(rt, scope, get(rt, scope, image_uuid).id)
 
 
-def public_rendition(
+def public_image(
     rt: Runtime, public_id: str, width: int, height: int, accept: str | None
-) -> Delivery:
-    """The cached (or newly rendered) rendition of a Moov image inside ``width`` x ``height``.
+) -> Wanted:
+    """A Moov image inside ``width`` x ``height``, for anyone holding its public id.
 
-    Never enlarged; 0 keeps the ratio (M7). The format is the one ``accept`` ranks highest among
-    PNG, JPEG and WebP, else the stored one. Only Moov images: other doors' public ids are 404.
+    Never enlarged; 0 keeps the ratio (M7); no side over 2048 px whatever the image's shape. The
+    format is the one ``accept`` ranks highest among PNG, JPEG and WebP, else the stored one.
+    Always re-encoded, so nothing of the upload's metadata leaves. Only Moov images: other
+    doors' public ids are 404.
     """
-    blob = images.find_public(rt, public_id, album_kinds={MOOV_IMAGES.kind}).blob
-    output = preferred_format(accept, OUTPUT_FORMATS, blob.format)
-    ask = Ask(width, height, formats=MOOV_FORMATS, preferred=output, stored_bytes=False)
-    return renditions.deliver(rt, blob, ask)
+
+    def ask(image: ImageRecord) -> Ask:
+        output = preferred_format(accept, OUTPUT_FORMATS, image.blob.format)
+        return Ask(
+            width,
+            height,
+            formats=MOOV_FORMATS,
+            preferred=output,
+            stored_bytes=False,
+            max_side=SIDE_MAX,
+        )
+
+    return Wanted(
+        key=("moov", public_id),
+        find=lambda: images.find_public(rt, public_id, album_kinds={MOOV_IMAGES.kind}),
+        ask=ask,
+        cache_control=PUBLIC_CACHE_CONTROL,
+        vary="Accept",
+    )

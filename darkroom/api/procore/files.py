@@ -12,25 +12,34 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from darkroom.api.common import delivery
+from darkroom.api.common.delivery import Wanted
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.vocabulary import PROCORE_CATEGORY, PROCORE_UNCLASSIFIED
-from darkroom.core import images, renditions
+from darkroom.core import images
 from darkroom.core.renditions import Ask
+from darkroom.core.runtime import Runtime
 
 router = APIRouter(tags=["procore: image files"])
 
 PROCORE_ALBUMS = frozenset({PROCORE_CATEGORY.kind, PROCORE_UNCLASSIFIED.kind})
-ORIGINAL = Ask()  # the uploaded bytes as they are
+# The uploaded bytes (without location metadata: whoever holds the URL may not be the uploader).
+ORIGINAL = Ask()
 THUMBNAIL = Ask(width=300, height=300, stored_bytes=False)
 
 
 @router.get("/rest/v1.0/image_files/{public_id}")
-def original(request: Request, rt: RuntimeDep, public_id: str) -> Response:
-    blob = images.find_public(rt, public_id, album_kinds=PROCORE_ALBUMS).blob
-    return delivery.send(rt.store, renditions.deliver(rt, blob, ORIGINAL), request.headers)
+async def original(request: Request, rt: RuntimeDep, public_id: str) -> Response:
+    return await delivery.answer(request, rt, _wanted(rt, public_id, ORIGINAL))
 
 
 @router.get("/rest/v1.0/image_files/{public_id}/thumbnail")
-def thumbnail(request: Request, rt: RuntimeDep, public_id: str) -> Response:
-    blob = images.find_public(rt, public_id, album_kinds=PROCORE_ALBUMS).blob
-    return delivery.send(rt.store, renditions.deliver(rt, blob, THUMBNAIL), request.headers)
+async def thumbnail(request: Request, rt: RuntimeDep, public_id: str) -> Response:
+    return await delivery.answer(request, rt, _wanted(rt, public_id, THUMBNAIL))
+
+
+def _wanted(rt: Runtime, public_id: str, ask: Ask) -> Wanted:
+    return Wanted(
+        key=("procore", public_id),
+        find=lambda: images.find_public(rt, public_id, album_kinds=PROCORE_ALBUMS),
+        ask=lambda _image: ask,
+    )

@@ -30,6 +30,9 @@ def world(procore: Procore) -> dict[str, Any]:
     ).json()
     image = make_image(api, image_category_id=category["id"], mt_location=["B1", "F1"])
     upload = api.post(f"/rest/v1.0/projects/{PROJECT}/uploads", json={}).json()
+    # The original as sent to whoever holds its URL (without location metadata) is a variant,
+    # stored on the first request like any other.
+    assert httpx.get(image["url"]).status_code == 200
     return {"category": category, "image": image, "upload": upload}
 
 

@@ -1,0 +1,100 @@
+"""The delivery pipeline every door sends images through, read top to bottom:
+
+1. **resolve** the capability (public id, key, id) to its image, by the door's own lookup,
+   which applies access; remembered in ``rt.resolutions`` when the answer is the same for
+   everyone (``core/resolutions.py``), so a hit asks the database nothing;
+2. **plan** what to send for the door's ``Ask``: the stored bytes, the stored bytes without
+   location metadata, or a variant, named by its ETag, decided from the blob's hash and the spec
+   alone (``core/renditions.py``), remembered per (blob, ask);
+3. the caller answers ``If-None-Match`` now (no storage access), or sends bytes kept in memory
+   (``rt.hot``, ``core/hot.py``);
+4. **fetch** where the bytes are: the original, a cached variant (remembered per ETag), or a new
+   rendition made once (``core/variants.py``).
+
+Steps 1, 2 and the lookups of step 4 each have a ``remembered_*`` form that only reads memory, so
+an event loop can try them without blocking; the other forms block (database, store, libvips).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from darkroom.core import metrics, renditions, variants
+from darkroom.core.records import BlobRecord, ImageRecord
+from darkroom.core.renditions import Ask
+from darkroom.core.runtime import Runtime
+from darkroom.core.variants import Delivery, Plan
+
+__all__ = [
+    "Ask",
+    "Delivery",
+    "Plan",
+    "fetch",
+    "forget",
+    "plan",
+    "remembered_fetch",
+    "remembered_image",
+    "remembered_plan",
+    "resolve",
+]
+
+
+def remembered_image(rt: Runtime, key: Hashable | None) -> ImageRecord | None:
+    """The image ``key`` resolved to, if that is remembered and nothing changed since."""
+    hit = rt.resolutions.get(key) if key is not None else None
+    if hit is not None:
+        metrics.RESOLUTION_LOOKUPS.labels("hit").inc()
+    return hit
+
+
+def resolve(rt: Runtime, key: Hashable | None, find: Callable[[], ImageRecord]) -> ImageRecord:
+    """The image ``find`` looks up, remembered under ``key`` (None: the answer depends on who
+    asks, so it is looked up every time). Whatever ``find`` raises (not found, not allowed)
+    propagates and nothing is remembered."""
+    if key is None:
+        return find()
+    hit = remembered_image(rt, key)
+    if hit is not None:
+        return hit
+    metrics.RESOLUTION_LOOKUPS.labels("miss").inc()
+    epoch = rt.resolutions.epoch()  # before the lookup: a change during it is not missed
+    image = find()
+    rt.resolutions.put(key, image, epoch)
+    return image
+
+
+def remembered_plan(rt: Runtime, blob: BlobRecord, ask: Ask) -> Plan | None:
+    return rt.plans.get((blob.sha256, ask))
+
+
+def plan(rt: Runtime, blob: BlobRecord, ask: Ask) -> Plan:
+    """What to send for ``blob`` under ``ask``, and its ETag."""
+    found = rt.plans.get((blob.sha256, ask))
+    if found is None:
+        found = renditions.plan(rt, blob, ask)
+        rt.plans.put((blob.sha256, ask), found)
+    return found
+
+
+def remembered_fetch(rt: Runtime, plan: Plan) -> Delivery | None:
+    if plan.stored:
+        return variants.original(plan.blob)
+    known = rt.known_variants.get(plan.etag)
+    if known is not None:
+        metrics.VARIANT_LOOKUPS.labels("hit").inc()
+    return known
+
+
+def fetch(rt: Runtime, plan: Plan) -> Delivery:
+    """Where the bytes of ``plan`` are; renders them (once) when no stored copy exists."""
+    known = remembered_fetch(rt, plan)
+    if known is not None:
+        return known
+    found = variants.fetch(rt, plan)
+    rt.known_variants.put(plan.etag, found)
+    return found
+
+
+def forget(rt: Runtime, plan: Plan) -> None:
+    """The stored copy ``fetch`` named is gone (the variant cache evicted it): look again."""
+    rt.known_variants.discard(plan.etag)
