@@ -29,9 +29,13 @@ def _pattern(width: int, height: int, seed: int) -> pyvips.Image:
     return red.bandjoin([green, blue]).cast("uchar").copy(interpretation="srgb")
 
 
-def jpeg_with_exif(fields: dict[str, str], width: int = 64, height: int = 48) -> bytes:
-    """A JPEG whose EXIF carries ``fields`` (libvips names, e.g. ``exif-ifd2-DateTimeOriginal``)."""
+def jpeg_with_exif(
+    fields: dict[str, str], width: int = 64, height: int = 48, *, orientation: int = 1
+) -> bytes:
+    """A JPEG whose EXIF carries ``fields`` (libvips names, e.g. ``exif-ifd2-DateTimeOriginal``)
+    and ``orientation`` (libvips writes its own field over ``exif-ifd0-Orientation``)."""
     image = _pattern(width, height, seed=len(fields)).copy()
+    image.set_type(pyvips.GValue.gint_type, "orientation", orientation)
     for name, value in fields.items():
         image.set_type(pyvips.GValue.gstr_type, name, value)
     return image.jpegsave_buffer()

@@ -124,7 +124,8 @@ def _send_found(
     plan = prepared.plan
     found = delivery.fetch(rt, plan)
     media_type = found.format.mime_type
-    if rt.hot.wanted(plan.etag, found.byte_size):
+    ranged = ranges and "range" in request_headers
+    if not ranged and rt.hot.wanted(plan.etag, found.byte_size):
         data = b"".join(rt.store.open_range(found.storage_key, 0, None))
         rt.hot.keep(plan.etag, media_type, data)
         metrics.IMAGE_BYTES_SENT.labels(_rendition(plan)).inc(len(data))

@@ -82,7 +82,7 @@ async def update_metadata(
     return wire.metadata_response(image, base_url(request, rt))
 
 
-@router.get(PUBLIC, operation_id="getPublicImage")
+@router.api_route(PUBLIC, methods=["GET", "HEAD"], operation_id="getPublicImage")
 async def public_image(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     """No credentials: an Authorization header is ignored. Errors still carry a JSON body."""
     width, height = parse.size(request.query_params.get("size"))
@@ -135,7 +135,7 @@ _ALLOWED = {
     IMAGES: {"GET", "POST"},
     IMAGE: {"GET", "PUT", "PATCH", "DELETE"},
     METADATA: {"PUT"},
-    PUBLIC: {"GET"},
+    PUBLIC: {"GET", "HEAD"},
 }
 
 

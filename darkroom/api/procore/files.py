@@ -27,12 +27,12 @@ ORIGINAL = Ask()
 THUMBNAIL = Ask(width=300, height=300, stored_bytes=False)
 
 
-@router.get("/rest/v1.0/image_files/{public_id}")
+@router.api_route("/rest/v1.0/image_files/{public_id}", methods=["GET", "HEAD"])
 async def original(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     return await delivery.answer(request, rt, _wanted(rt, public_id, ORIGINAL))
 
 
-@router.get("/rest/v1.0/image_files/{public_id}/thumbnail")
+@router.api_route("/rest/v1.0/image_files/{public_id}/thumbnail", methods=["GET", "HEAD"])
 async def thumbnail(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     return await delivery.answer(request, rt, _wanted(rt, public_id, THUMBNAIL))
 

@@ -80,9 +80,7 @@ def test_a_variant_asked_for_again_is_sent_from_memory(
     assert third.headers["etag"] == first.headers["etag"]
 
 
-def test_a_one_off_size_is_not_kept_in_memory(
-    http: httpx.Client, api_runtime: Runtime
-) -> None:
+def test_a_one_off_size_is_not_kept_in_memory(http: httpx.Client, api_runtime: Runtime) -> None:
     public = f"/images/{_upload(http, samples.png(300, 200))['publicID']}"
     assert http.get(public, params={"size": "120x120"}).status_code == 200
     assert api_runtime.hot.stored_bytes == 0
