@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
 
 from darkroom import __version__, logs
@@ -14,6 +15,7 @@ from darkroom.api import admin, cyclos, health, metrics, moov, procore
 from darkroom.api.common import outages
 from darkroom.api.common.body_limit import BodyLimitMiddleware
 from darkroom.api.common.doors import Door, DoorRegistry
+from darkroom.api.common.lane import DeliveryLane
 from darkroom.api.common.observe import ObserveMiddleware
 from darkroom.config import Settings
 from darkroom.core import accounts
@@ -46,7 +48,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 rt.close()
                 core_metrics.process_stopped()
 
-    app = FastAPI(title="darkroom", version=__version__, lifespan=lifespan)
+    # darkroom's metrics are Prometheus' (/metrics); FastAPI's OpenTelemetry hooks stay off, so
+    # no request pays for asking whether they are configured.
+    no_telemetry: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+    app = FastAPI(title="darkroom", version=__version__, lifespan=lifespan, telemetry=no_telemetry)
     if runtime is not None:
         app.state.runtime = runtime
     doors = DoorRegistry(default=Door(name="darkroom", prefixes=("/",)))
@@ -66,6 +71,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return doors.door_for(path).render_error(error)
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_cap, reject=reject)
+    app.add_middleware(DeliveryLane, routes=doors.lanes(), runtime=lambda: app.state.runtime)
     # Added last, so outermost: it times whole answers and tags every one with its request id.
     app.add_middleware(ObserveMiddleware, door_of=lambda path: doors.door_for(path).name)
 

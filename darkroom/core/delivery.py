@@ -38,12 +38,15 @@ __all__ = [
     "resolve",
 ]
 
+_RESOLVED_FROM_MEMORY = metrics.RESOLUTION_LOOKUPS.labels("hit")
+_VARIANT_KNOWN = metrics.VARIANT_LOOKUPS.labels("hit")
+
 
 def remembered_image(rt: Runtime, key: Hashable | None) -> ImageRecord | None:
     """The image ``key`` resolved to, if that is remembered and nothing changed since."""
     hit = rt.resolutions.get(key) if key is not None else None
     if hit is not None:
-        metrics.RESOLUTION_LOOKUPS.labels("hit").inc()
+        _RESOLVED_FROM_MEMORY.inc()
     return hit
 
 
@@ -81,7 +84,7 @@ def remembered_fetch(rt: Runtime, plan: Plan) -> Delivery | None:
         return variants.original(plan.blob)
     known = rt.known_variants.get(plan.etag)
     if known is not None:
-        metrics.VARIANT_LOOKUPS.labels("hit").inc()
+        _VARIANT_KNOWN.inc()
     return known
 
 

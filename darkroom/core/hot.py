@@ -16,6 +16,7 @@ from darkroom.core.lru import LRU
 
 DEFAULT_MAX_ITEM_BYTES = 512 * 1024
 _SEEN_KEYS = 65_536  # keys asked for once, remembered so the second ask admits the bytes
+_HITS, _MISSES = metrics.MEMORY_LOOKUPS.labels("hit"), metrics.MEMORY_LOOKUPS.labels("miss")
 
 
 class Hot(NamedTuple):
@@ -34,7 +35,7 @@ class HotBytes:
         if not self.budget_bytes:
             return None
         hot = self._bytes.get(key)
-        metrics.MEMORY_LOOKUPS.labels("miss" if hot is None else "hit").inc()
+        (_MISSES if hot is None else _HITS).inc()
         return hot
 
     def wanted(self, key: str, size: int) -> bool:

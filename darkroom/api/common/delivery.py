@@ -17,9 +17,11 @@ Every image response says ``X-Content-Type-Options: nosniff``; images not every 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
+from functools import lru_cache
+from types import MappingProxyType
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -39,6 +41,7 @@ DEFAULT_CACHE_CONTROL = "public, max-age=86400"
 # Images only their owner and managers see must not sit in shared caches.
 PRIVATE_CACHE_CONTROL = "private, max-age=86400"
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+_SENT = {kind: metrics.IMAGE_BYTES_SENT.labels(kind) for kind in ("original", "variant")}
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,12 @@ class Prepared:
 
     image: ImageRecord
     plan: Plan
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # shared between requests: copy to change
 
 
 async def answer(request: Request, rt: Runtime, wanted: Wanted) -> Response:
     """The response to ``request`` for ``wanted``; memory first, worker threads when needed."""
-    prepared = _prepared_from_memory(rt, wanted)
+    prepared = prepared_from_memory(rt, wanted)
     if prepared is None:
         prepared = await run_in_threadpool(prepare, rt, wanted)
     early = answer_from_memory(rt, prepared, request.headers)
@@ -104,7 +107,7 @@ def answer_from_memory(
     hot = rt.hot.get(prepared.plan.etag)
     if hot is None or "range" in request_headers:
         return None
-    metrics.IMAGE_BYTES_SENT.labels(_rendition(prepared.plan)).inc(len(hot.data))
+    _SENT[_rendition(prepared.plan)].inc(len(hot.data))
     return Response(hot.data, media_type=hot.media_type, headers=headers)
 
 
@@ -128,7 +131,7 @@ def _send_found(
     if not ranged and rt.hot.wanted(plan.etag, found.byte_size):
         data = b"".join(rt.store.open_range(found.storage_key, 0, None))
         rt.hot.keep(plan.etag, media_type, data)
-        metrics.IMAGE_BYTES_SENT.labels(_rendition(plan)).inc(len(data))
+        _SENT[_rendition(plan)].inc(len(data))
         return Response(data, media_type=media_type, headers=prepared.headers)
     return _from_store(rt, prepared, found, request_headers, ranges)
 
@@ -147,7 +150,7 @@ def _from_store(
         opened = LocalFile.open(local)
         if opened is None:
             raise NotFound("blob", found.storage_key)
-        metrics.IMAGE_BYTES_SENT.labels(_rendition(prepared.plan)).inc(opened.size)
+        _SENT[_rendition(prepared.plan)].inc(opened.size)
         return FileSent(opened, headers, request_headers if ranges else None)
     redirect = _presigned(rt, found)
     if redirect is not None:
@@ -160,17 +163,25 @@ def _from_store(
     )
 
 
-def _headers(image: ImageRecord, plan: Plan, wanted: Wanted) -> dict[str, str]:
+def _headers(image: ImageRecord, plan: Plan, wanted: Wanted) -> Mapping[str, str]:
     public = image.album.policy.visible_to_guests and not image.private
+    cache_control = wanted.cache_control if public else PRIVATE_CACHE_CONTROL
+    return _validators(plan.etag, image.updated_at.timestamp(), cache_control, wanted.vary)
+
+
+@lru_cache(maxsize=65_536)  # hot images are asked for again and again: format their dates once
+def _validators(
+    etag: str, modified: float, cache_control: str, vary: str | None
+) -> Mapping[str, str]:
     headers = {
-        "ETag": plan.etag,
-        "Last-Modified": formatdate(image.updated_at.timestamp(), usegmt=True),
-        "Cache-Control": wanted.cache_control if public else PRIVATE_CACHE_CONTROL,
+        "ETag": etag,
+        "Last-Modified": formatdate(modified, usegmt=True),
+        "Cache-Control": cache_control,
         **NOSNIFF,
     }
-    if wanted.vary:
-        headers["Vary"] = wanted.vary
-    return headers
+    if vary:
+        headers["Vary"] = vary
+    return MappingProxyType(headers)
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -235,7 +246,8 @@ def _counted(chunks: Iterator[bytes], rendition: str) -> Iterator[bytes]:
             close()  # a client gone mid-stream: the store's reader lets go of its file now
 
 
-def _prepared_from_memory(rt: Runtime, wanted: Wanted) -> Prepared | None:
+def prepared_from_memory(rt: Runtime, wanted: Wanted) -> Prepared | None:
+    """``prepare`` from what memory holds, or None when the database or store is needed."""
     image = delivery.remembered_image(rt, wanted.key)
     if image is None:
         return None

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from starlette.responses import JSONResponse, Response
 
+from darkroom.api.common.lane import LaneRoute
 from darkroom.errors import (
     Conflict,
     DarkroomError,
@@ -65,6 +66,7 @@ class Door:
     prefixes: Sequence[str]
     render_error: ErrorRenderer = plain_error
     max_body_bytes: int | None = None  # None: darkroom's global cap
+    lanes: Sequence[LaneRoute] = ()  # its image deliveries the fast lane may answer (lane.py)
 
 
 @dataclass
@@ -74,6 +76,9 @@ class DoorRegistry:
 
     def add(self, door: Door) -> None:
         self.doors.append(door)
+
+    def lanes(self) -> list[LaneRoute]:
+        return [lane for door in self.doors for lane in door.lanes]
 
     def door_for(self, path: str) -> Door:
         best, best_len = self.default, -1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from darkroom.media import ImageFormat
 
@@ -18,9 +19,12 @@ def _quality(params: list[str]) -> float:
     return 1.0
 
 
+# Clients send a handful of distinct Accept headers, each many times: the choice is a pure
+# function of them, worth remembering (bounded, so odd headers cannot grow it).
+@lru_cache(maxsize=1024)
 def preferred_format(
     accept: str | None, offered: Sequence[ImageFormat], fallback: ImageFormat
-) -> ImageFormat:
+) -> ImageFormat:  # ``offered`` must be hashable (a tuple) for the cache
     """The offered format the client ranks highest (q=0 excludes one).
 
     Exact types beat ``image/*`` and ``*/*`` at equal quality; ties keep ``fallback`` first, then

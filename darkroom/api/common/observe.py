@@ -26,7 +26,10 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from functools import lru_cache
+from typing import NamedTuple
 
+from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -79,6 +82,24 @@ def _plain_last_resort(scope: Scope) -> bool:
     app = scope.get("app")
     handlers = getattr(app, "exception_handlers", {})
     return not getattr(app, "debug", False) and not {500, Exception} & set(handlers)
+
+
+class _Series(NamedTuple):
+    requests: Counter
+    duration: Histogram
+    bytes_in: Counter
+    bytes_out: Counter
+
+
+@lru_cache(maxsize=4096)  # label values are bounded (doors, templates, methods, statuses)
+def _series(door: str, operation: str, method: str, status: int) -> _Series:
+    """The labelled children of one kind of request, looked up once rather than per request."""
+    return _Series(
+        metrics.HTTP_REQUESTS.labels(door, operation, method, str(status)),
+        metrics.HTTP_DURATION.labels(door, operation, method),
+        metrics.HTTP_REQUEST_BYTES.labels(door, operation),
+        metrics.HTTP_RESPONSE_BYTES.labels(door, operation),
+    )
 
 
 class ObserveMiddleware:
@@ -141,12 +162,13 @@ class ObserveMiddleware:
         door = self.door_of(scope["path"])
         operation = operation_of(scope)
         method = scope["method"] if scope["method"] in METHODS else "other"
-        metrics.HTTP_REQUESTS.labels(door, operation, method, str(status)).inc()
-        metrics.HTTP_DURATION.labels(door, operation, method).observe(seconds)
+        series = _series(door, operation, method, status)
+        series.requests.inc()
+        series.duration.observe(seconds)
         if bytes_in:
-            metrics.HTTP_REQUEST_BYTES.labels(door, operation).inc(bytes_in)
+            series.bytes_in.inc(bytes_in)
         if bytes_out:
-            metrics.HTTP_RESPONSE_BYTES.labels(door, operation).inc(bytes_out)
+            series.bytes_out.inc(bytes_out)
         if logger.isEnabledFor(logging.INFO):
             fields = {
                 "request_id": rid,

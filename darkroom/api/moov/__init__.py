@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from darkroom.api.common.doors import Door, DoorRegistry
+from darkroom.api.common.lane import LaneRoute
 from darkroom.api.moov import errors, routes
 from darkroom.api.moov.middleware import MoovHeadersMiddleware
 from darkroom.api.vocabulary import MOOV_REQUEST_BYTES
@@ -27,6 +28,7 @@ def install(app: FastAPI, doors: DoorRegistry) -> None:
             prefixes=PREFIXES,
             render_error=errors.render_error,
             max_body_bytes=MOOV_REQUEST_BYTES,
+            lanes=(LaneRoute(routes.PUBLIC, routes.public_wanted),),
         )
     )
     app.include_router(routes.router)

@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse, Response
 
 from darkroom.api.common import delivery
+from darkroom.api.common.delivery import Wanted
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.urls import base_url
-from darkroom.api.moov import errors, parse, service, wire
+from darkroom.api.moov import errors, parse, service, versions, wire
 from darkroom.api.moov.auth import AccountScope
 from darkroom.core.access import Scope
 from darkroom.core.records import ImageRecord
@@ -85,12 +87,21 @@ async def update_metadata(
 @router.api_route(PUBLIC, methods=["GET", "HEAD"], operation_id="getPublicImage")
 async def public_image(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     """No credentials: an Authorization header is ignored. Errors still carry a JSON body."""
-    width, height = parse.size(request.query_params.get("size"))
-    accept = request.headers.get("accept")
-    wanted = parse.path_id(public_id, "image")
-    return await delivery.answer(
-        request, rt, service.public_image(rt, wanted, width, height, accept)
-    )
+    path = {"public_id": public_id}
+    wanted = public_wanted(rt, path, request.query_params, request.headers)
+    assert wanted is not None  # the door's middleware answered other API versions
+    return await delivery.answer(request, rt, wanted)
+
+
+def public_wanted(
+    rt: Runtime, path: dict[str, str], query: QueryParams, headers: Headers
+) -> Wanted | None:
+    """The one reading of a public image request, for the route and the fast lane alike."""
+    if not versions.accepted(headers.get("x-moov-version")):
+        return None  # the door's middleware answers 404
+    width, height = parse.size(query.get("size"))
+    public_id = parse.path_id(path["public_id"], "image")
+    return service.public_image(rt, public_id, width, height, headers.get("accept"))
 
 
 def _image_id(value: str) -> str:

@@ -38,7 +38,9 @@ def unknown(request: Request, rest: str) -> None:
 
 def install(app: FastAPI, doors: DoorRegistry) -> None:
     """Mount the Procore routes and register the door's error bodies and body cap."""
-    doors.add(Door(name="procore", prefixes=(PREFIX,), render_error=render_error))
+    doors.add(
+        Door(name="procore", prefixes=(PREFIX,), render_error=render_error, lanes=files.LANES)
+    )
     # Order matters where paths overlap: image_categories/ids_with_images before /{id}
     # (within categories), and the catch-all last.
     for router in (files.router, storage.router, uploads.router, categories.router, images.router):

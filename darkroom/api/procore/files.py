@@ -14,6 +14,7 @@ from starlette.responses import Response
 from darkroom.api.common import delivery
 from darkroom.api.common.delivery import Wanted
 from darkroom.api.common.deps import RuntimeDep
+from darkroom.api.common.lane import LaneRoute
 from darkroom.api.vocabulary import PROCORE_CATEGORY, PROCORE_UNCLASSIFIED
 from darkroom.core import images
 from darkroom.core.renditions import Ask
@@ -27,12 +28,16 @@ ORIGINAL = Ask()
 THUMBNAIL = Ask(width=300, height=300, stored_bytes=False)
 
 
-@router.api_route("/rest/v1.0/image_files/{public_id}", methods=["GET", "HEAD"])
+ORIGINAL_FILE = "/rest/v1.0/image_files/{public_id}"
+THUMBNAIL_FILE = "/rest/v1.0/image_files/{public_id}/thumbnail"
+
+
+@router.api_route(ORIGINAL_FILE, methods=["GET", "HEAD"])
 async def original(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     return await delivery.answer(request, rt, _wanted(rt, public_id, ORIGINAL))
 
 
-@router.api_route("/rest/v1.0/image_files/{public_id}/thumbnail", methods=["GET", "HEAD"])
+@router.api_route(THUMBNAIL_FILE, methods=["GET", "HEAD"])
 async def thumbnail(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     return await delivery.answer(request, rt, _wanted(rt, public_id, THUMBNAIL))
 
@@ -43,3 +48,12 @@ def _wanted(rt: Runtime, public_id: str, ask: Ask) -> Wanted:
         find=lambda: images.find_public(rt, public_id, album_kinds=PROCORE_ALBUMS),
         ask=lambda _image: ask,
     )
+
+
+def _lane(template: str, ask: Ask) -> LaneRoute:
+    return LaneRoute(
+        template, lambda rt, path, _query, _headers: _wanted(rt, path["public_id"], ask)
+    )
+
+
+LANES = (_lane(ORIGINAL_FILE, ORIGINAL), _lane(THUMBNAIL_FILE, THUMBNAIL))
