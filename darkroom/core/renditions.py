@@ -33,7 +33,9 @@ class Ask:
     - ``formats``: what the door may send (None: any format);
     - ``preferred``: the format the client ranks highest (e.g. from ``Accept``), if any;
     - ``stored_bytes``: whether the uploaded bytes may be sent as they are when they fit the ask
-      (False re-encodes them, which also strips their metadata).
+      (False re-encodes them, which also strips their metadata);
+    - ``client``: who pays for a render under the rate limit: the address of a caller without
+      credentials; None (credentials, or the system itself) is never limited.
     """
 
     width: int | None = None
@@ -41,6 +43,7 @@ class Ask:
     formats: frozenset[ImageFormat] | None = None
     preferred: ImageFormat | None = None
     stored_bytes: bool = True
+    client: str | None = None
 
 
 def deliver(rt: Runtime, blob: StoredBlob, ask: Ask) -> Delivery:
@@ -52,7 +55,8 @@ def deliver(rt: Runtime, blob: StoredBlob, ask: Ask) -> Delivery:
         return variants.original(blob)
     spec = RenderSpec(0, 0) if whole else RenderSpec(box_w, box_h)
     output = _output_format(rt, blob, spec.output_format(ImageFormat(blob.format)), ask)
-    return variants.variant(rt, blob, RenderSpec(spec.width, spec.height, format=output))
+    final = RenderSpec(spec.width, spec.height, format=output)
+    return variants.variant(rt, blob, final, client=ask.client)
 
 
 def served_format(rt: Runtime, blob: StoredBlob, ask: Ask) -> ImageFormat:

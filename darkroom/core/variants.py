@@ -61,12 +61,19 @@ def original(blob: StoredBlob) -> Delivery:
     )
 
 
-def variant(rt: Runtime, blob: StoredBlob, spec: RenderSpec) -> Delivery:
-    """``blob`` rendered to ``spec``, from the cache when it was made before."""
+def variant(
+    rt: Runtime, blob: StoredBlob, spec: RenderSpec, *, client: str | None = None
+) -> Delivery:
+    """``blob`` rendered to ``spec``, from the cache when it was made before.
+
+    ``client`` (an anonymous caller's address; None: not limited) pays for a render with a
+    token of its allowance, ``RateLimited`` when it has none; a cache hit costs nothing.
+    """
     cached = _cached(rt, blob.sha256, spec.key)
     if cached is not None:
         metrics.VARIANT_LOOKUPS.labels("hit").inc()
         return cached
+    rt.render_limiter.check(client)  # rate limit: only a miss, before the single flight
     return rt.flights.run(f"{blob.sha256}/{spec.key}", lambda: _render_once(rt, blob, spec))
 
 
@@ -97,6 +104,8 @@ def _render_once(rt: Runtime, blob: StoredBlob, spec: RenderSpec) -> Delivery:
             session.add(row)
     except IntegrityError:
         pass  # another instance stored the same rendition first; its row names the same key
+    else:
+        rt.evictor.note_stored(row.byte_size)  # variant cache budget: may start an eviction
     return _delivery(row, blob.sha256)
 
 
@@ -106,7 +115,8 @@ def _cached(rt: Runtime, sha256: str, spec_key: str) -> Delivery | None:
             select(Variant).where(Variant.blob_sha256 == sha256, Variant.spec_key == spec_key)
         )
     if row is None or not rt.store.exists(row.storage_key):
-        return None
+        return None  # never made, or evicted (row or object gone): rendered again
+    rt.evictor.note_use(row.id)  # variant cache LRU: noted in memory, written in batches
     return _delivery(row, sha256)
 
 

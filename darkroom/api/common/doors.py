@@ -18,6 +18,7 @@ from darkroom.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    RateLimited,
     TooLarge,
     Unauthorized,
     Unavailable,
@@ -38,6 +39,7 @@ STATUS_OF: dict[type[DarkroomError], int] = {
     TooLarge: 413,
     Unsupported: 415,
     Unavailable: 503,
+    RateLimited: 429,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.responses import Response
 
 from darkroom.api.common import delivery
@@ -52,7 +54,9 @@ def _send(call: Call, id_or_key: str, *, kind: str | None = None) -> Response:
     found = _viewable(call, id_or_key)
     if kind is not None and wire.kind_of(found) != kind:
         raise NotFound("image", id_or_key)
-    sent = renditions.deliver(call.rt, found.blob, wire.served(width, height))
+    guest = call.caller.actor.principal_id is None  # only guests' renders are rate-limited
+    ask = replace(wire.served(width, height), client=call.client_address if guest else None)
+    sent = renditions.deliver(call.rt, found.blob, ask)
     public = found.album.policy.visible_to_guests
     cache = delivery.DEFAULT_CACHE_CONTROL if public else PRIVATE_CACHE_CONTROL
     return delivery.send(call.rt.store, sent, call.headers, cache_control=cache)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from darkroom.api.common import delivery
+from darkroom.api.common import delivery, rate_limits
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.urls import base_url
 from darkroom.api.moov import errors, parse, service, wire
@@ -92,7 +92,10 @@ async def public_image(request: Request, rt: RuntimeDep, public_id: str) -> Resp
     width, height = parse.size(request.query_params.get("size"))
     accept = request.headers.get("accept")
     wanted = parse.path_id(public_id, "image")
-    found = await run_in_threadpool(service.public_rendition, rt, wanted, width, height, accept)
+    client = rate_limits.client_address(request)  # anonymous: renders are rate-limited
+    found = await run_in_threadpool(
+        service.public_rendition, rt, wanted, width, height, accept, client
+    )
     return delivery.send(
         rt.store, found, request.headers, cache_control=PUBLIC_CACHE_CONTROL, vary="Accept"
     )

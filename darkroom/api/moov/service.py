@@ -72,14 +72,22 @@ def delete(rt: Runtime, scope: Scope, image_uuid: str) -> None:
 
 
 def public_rendition(
-    rt: Runtime, public_id: str, width: int, height: int, accept: str | None
+    rt: Runtime,
+    public_id: str,
+    width: int,
+    height: int,
+    accept: str | None,
+    client: str | None = None,
 ) -> Delivery:
     """The cached (or newly rendered) rendition of a Moov image inside ``width`` x ``height``.
 
     Never enlarged; 0 keeps the ratio (M7). The format is the one ``accept`` ranks highest among
     PNG, JPEG and WebP, else the stored one. Only Moov images: other doors' public ids are 404.
+    A render (not a cached rendition) is charged to ``client``'s allowance (429 when spent).
     """
     blob = images.find_public(rt, public_id, album_kinds={MOOV_IMAGES.kind}).blob
     output = preferred_format(accept, OUTPUT_FORMATS, blob.format)
-    ask = Ask(width, height, formats=MOOV_FORMATS, preferred=output, stored_bytes=False)
+    ask = Ask(
+        width, height, formats=MOOV_FORMATS, preferred=output, stored_bytes=False, client=client
+    )
     return renditions.deliver(rt, blob, ask)

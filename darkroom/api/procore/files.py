@@ -7,11 +7,13 @@ Procore albums are served here, and never from the recycle bin.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from darkroom.api.common import delivery
+from darkroom.api.common import delivery, rate_limits
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.vocabulary import PROCORE_CATEGORY, PROCORE_UNCLASSIFIED
 from darkroom.core import images, renditions
@@ -33,4 +35,5 @@ def original(request: Request, rt: RuntimeDep, public_id: str) -> Response:
 @router.get("/rest/v1.0/image_files/{public_id}/thumbnail")
 def thumbnail(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     blob = images.find_public(rt, public_id, album_kinds=PROCORE_ALBUMS).blob
-    return delivery.send(rt.store, renditions.deliver(rt, blob, THUMBNAIL), request.headers)
+    ask = replace(THUMBNAIL, client=rate_limits.client_address(request))  # no token: limited
+    return delivery.send(rt.store, renditions.deliver(rt, blob, ask), request.headers)
