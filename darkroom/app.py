@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from darkroom import __version__, logs
 from darkroom.api import admin, cyclos, health, metrics, moov, procore
-from darkroom.api.common import outages
+from darkroom.api.common import outages, rate_limits
 from darkroom.api.common.body_limit import BodyLimitMiddleware
 from darkroom.api.common.doors import Door, DoorRegistry
 from darkroom.api.common.lane import DeliveryLane
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         assert isinstance(error, DarkroomError)
         return doors.door_for(request.url.path).render_error(error)
 
+    rate_limits.install(app, doors)  # RateLimited: 429 + Retry-After in the door's shape
     # A lost database (or another service) answers 503 in the door's shape, not 500.
     outages.install(
         app, doors, causes=database_outages.CAUSES, translate=database_outages.unavailable

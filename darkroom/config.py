@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     # redirected to a presigned URL valid this many seconds (0: streamed through darkroom).
     accel_redirect: str = ""
     storage_redirect_seconds: int = Field(0, ge=0)
+    # The variant cache and render limits (docs/operations.md, "Variant cache and render limits").
+    # Stored variants are kept within variant_cache_bytes (0: no bound), least recently used
+    # evicted first. Renders for requests without credentials take a token from their client
+    # address's bucket: render_burst at once, refilled at render_rate a second (0: no limit).
+    variant_cache_bytes: int = Field(1024 * MiB, ge=0)
+    render_rate: float = Field(2.0, ge=0, allow_inf_nan=False)
+    render_burst: int = Field(20, ge=1)
 
     trash_retention_days: int = 30
     upload_expiry_hours: int = 24 * 7

@@ -12,7 +12,8 @@ The tree, from most general to most specific:
     │   └── LimitExceeded   an album or account holds as many items as it may
     ├── TooLarge        bytes, pixels, sides or frames over a configured limit
     ├── Unsupported     a file type or operation darkroom refuses to handle
-    └── Unavailable     a service darkroom depends on cannot be reached; try again
+    ├── Unavailable     a service darkroom depends on cannot be reached; try again
+    └── RateLimited     this client asked for too many renders too fast; try again later
 
 Each front door maps these to its own status codes and error bodies, once. Errors carry
 structured fields (``field``, ``limit``, ...) so doors never parse message text.
@@ -104,3 +105,22 @@ class Unavailable(DarkroomError):
     def __init__(self, service: str, message: str | None = None) -> None:
         super().__init__(message or f"the {service} cannot be reached; try again", service=service)
         self.service = service
+
+
+class RateLimited(DarkroomError):
+    """A client without credentials asked for renders faster than its allowance.
+
+    ``retry_after_seconds`` (at least 1) is when the next render would be allowed; doors answer
+    429 with ``Retry-After``. ``limit`` is the burst the client was allowed, for doors that
+    announce it (Procore's ``X-Rate-Limit-Limit``).
+    """
+
+    def __init__(self, retry_after_seconds: int, *, limit: int | None = None) -> None:
+        seconds = max(1, retry_after_seconds)
+        super().__init__(
+            f"too many new renditions asked for; try again in {seconds} s",
+            retry_after_seconds=seconds,
+            limit=limit,
+        )
+        self.retry_after_seconds = seconds
+        self.limit = limit

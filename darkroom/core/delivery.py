@@ -85,15 +85,25 @@ def remembered_fetch(rt: Runtime, plan: Plan) -> Delivery | None:
     known = rt.known_variants.get(plan.etag)
     if known is not None:
         _VARIANT_KNOWN.inc()
+        if known.variant_id is not None:
+            rt.evictor.note_use(known.variant_id)
     return known
 
 
-def fetch(rt: Runtime, plan: Plan) -> Delivery:
-    """Where the bytes of ``plan`` are; renders them (once) when no stored copy exists."""
+def note_use(rt: Runtime, plan: Plan) -> None:
+    """``plan``'s bytes were sent from memory: its stored variant was used all the same."""
+    known = rt.known_variants.get(plan.etag)
+    if known is not None and known.variant_id is not None:
+        rt.evictor.note_use(known.variant_id)
+
+
+def fetch(rt: Runtime, plan: Plan, *, client: str | None = None) -> Delivery:
+    """Where the bytes of ``plan`` are; renders them (once) when no stored copy exists, when
+    ``client`` (None: one not limited) may have a render (``RateLimited`` when not)."""
     known = remembered_fetch(rt, plan)
     if known is not None:
         return known
-    found = variants.fetch(rt, plan)
+    found = variants.fetch(rt, plan, client=client)
     rt.known_variants.put(plan.etag, found)
     return found
 

@@ -4,22 +4,18 @@ and stored bytes that no row names. One instance at a time, through a job lock.
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from darkroom.clock import utcnow
-from darkroom.core import blobs, uploads
+from darkroom.core import blobs, joblocks, uploads
 from darkroom.core.liveness import expired_rows
 from darkroom.core.runtime import Runtime
 from darkroom.core.uploads import UploadStatus
-from darkroom.db.models import Blob, Image, JobLock, Upload
+from darkroom.db.models import Blob, Image, Upload
 
 BLOB_GRACE = timedelta(hours=1)  # a blob row younger than this may belong to an ingest in flight
 LOCK_TTL = timedelta(minutes=30)
@@ -44,7 +40,7 @@ def collect(
 ) -> GcReport:
     """Remove what nothing refers to any more; skipped when another instance holds the gc lock."""
     now = now or utcnow()
-    holder = _acquire(rt, "gc", now)
+    holder = joblocks.acquire(rt, "gc", now, ttl=LOCK_TTL)
     if holder is None:
         return GcReport(skipped=True)
     try:
@@ -60,7 +56,7 @@ def collect(
         report.segments = uploads.sweep_segments(rt)
         return report
     finally:
-        _release_lock(rt, "gc", holder)
+        joblocks.release(rt, "gc", holder)
 
 
 def _purge_images(rt: Runtime, condition: object) -> int:
@@ -129,22 +125,3 @@ def _sha_in(key: str, prefix: str) -> str | None:
     else:
         candidate = parts[1] if len(parts) > 2 else ""
     return candidate if len(candidate) == 64 else None
-
-
-def _acquire(rt: Runtime, name: str, now: datetime) -> str | None:
-    """Take the lock ``name``; the holder id to release it with, or None if someone holds it."""
-    holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-    with rt.transaction() as session:
-        session.execute(delete(JobLock).where(JobLock.name == name, JobLock.expires_at <= now))
-    try:
-        with rt.transaction() as session:
-            session.add(JobLock(name=name, holder=holder[:128], expires_at=now + LOCK_TTL))
-    except IntegrityError:
-        return None
-    return holder[:128]
-
-
-def _release_lock(rt: Runtime, name: str, holder: str) -> None:
-    """Release our lock, but not one another instance took after ours expired mid-run."""
-    with rt.transaction() as session:
-        session.execute(delete(JobLock).where(JobLock.name == name, JobLock.holder == holder))

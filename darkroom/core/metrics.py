@@ -1,8 +1,9 @@
 """Every metric darkroom keeps, in one place, and their Prometheus text exposition.
 
-Core counts its own work here (renders, CPU slots, the variant cache, ingests and refused inputs,
-the database pool); ``api/common/observe.py`` counts requests; ``api/metrics.py`` serves
-``exposition()`` at ``/metrics``. Nothing here knows HTTP. Label values are bounded and carry no
+Core counts its own work here (renders, CPU slots, the variant cache and its evictions, ingests
+and refused inputs, the database pool); ``api/common/observe.py`` counts requests and
+``api/common/rate_limits.py`` refusals; ``api/metrics.py`` serves ``exposition()`` at
+``/metrics``. Nothing here knows HTTP. Label values are bounded and carry no
 tenant data: door names, route templates, methods, status codes, formats, error class names.
 
 Several worker processes (``uvicorn --workers``, gunicorn) share their numbers through the folder
@@ -75,8 +76,8 @@ HTTP_RESPONSE_BYTES = Counter(
 )
 RATE_LIMITED = Counter(
     "darkroom_rate_limited_requests_total",
-    "Requests refused by rate limiting, by door. darkroom has no rate limiting yet: this stays "
-    "at zero until the change that adds it increments it here.",
+    "Requests refused with 429, by door: renders asked for by a client without credentials "
+    "faster than DARKROOM_RENDER_RATE (after a burst of DARKROOM_RENDER_BURST).",
     ["door"],
 )
 
@@ -129,6 +130,21 @@ RESOLUTION_LOOKUPS = Counter(
     "Lookups of what a capability resolves to, by result: hit (from memory, no database "
     "access), miss (looked up in the database).",
     ["result"],
+)
+VARIANT_EVICTIONS = Counter(
+    "darkroom_variant_cache_evictions_total",
+    "Stored variants evicted (least recently used first) to keep within "
+    "DARKROOM_VARIANT_CACHE_BYTES.",
+)
+VARIANT_EVICTED_BYTES = Counter(
+    "darkroom_variant_cache_evicted_bytes_total",
+    "Bytes of the stored variants evicted.",
+)
+VARIANT_CACHE_BYTES = Gauge(
+    "darkroom_variant_cache_bytes",
+    "Bytes of stored variants, all instances together: the last sum of the variants table plus "
+    "what this process stored since (the newest report of any live worker).",
+    multiprocess_mode="livemostrecent",
 )
 IMAGE_BYTES_SENT = Counter(
     "darkroom_image_bytes_sent_total",

@@ -61,9 +61,10 @@ def plan(rt: Runtime, blob: StoredBlob, ask: Ask) -> Plan:
     return variants.variant_plan(blob, RenderSpec(spec.width, spec.height, format=output))
 
 
-def deliver(rt: Runtime, blob: StoredBlob, ask: Ask) -> Delivery:
-    """The bytes to send for ``blob`` under ``ask``: the original or a (cached) variant."""
-    return variants.fetch(rt, plan(rt, blob, ask))
+def deliver(rt: Runtime, blob: StoredBlob, ask: Ask, *, client: str | None = None) -> Delivery:
+    """The bytes to send for ``blob`` under ``ask``: the original or a (cached) variant.
+    ``client``: who pays for a render under the rate limit (``variants.fetch``)."""
+    return variants.fetch(rt, plan(rt, blob, ask), client=client)
 
 
 def served_format(rt: Runtime, blob: StoredBlob, ask: Ask) -> ImageFormat:

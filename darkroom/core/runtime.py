@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from darkroom.config import Settings
 from darkroom.core import metrics
+from darkroom.core.eviction import Evictor
 from darkroom.core.generation import Generation, watch
 from darkroom.core.hot import HotBytes
 from darkroom.core.lru import LRU
+from darkroom.core.ratelimit import RenderLimiter
 from darkroom.core.resolutions import Resolutions
 from darkroom.db.engine import READ_ONLY, make_engine, make_sessionmaker, transaction
 from darkroom.media import Limits
@@ -55,7 +57,11 @@ class SingleFlight:
 
 @dataclass
 class Runtime:
-    """Engine, sessions, blob store and the bounds on CPU work, shared by every request."""
+    """Engine, sessions, blob store and the bounds on CPU work, shared by every request.
+
+    Built from ``settings`` too: ``render_limiter`` (renders per anonymous client address) and
+    ``evictor`` (the variant cache's byte budget and its batched use times).
+    """
 
     settings: Settings
     engine: Engine
@@ -72,6 +78,12 @@ class Runtime:
     known_variants: LRU[str, Delivery] = field(default_factory=lambda: LRU(PLANS_REMEMBERED))
     flights: SingleFlight = field(default_factory=SingleFlight)
     pool_watch: metrics.PoolWatch | None = None
+    render_limiter: RenderLimiter = field(init=False)
+    evictor: Evictor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.render_limiter = RenderLimiter(self.settings.render_rate, self.settings.render_burst)
+        self.evictor = Evictor(self, self.settings.variant_cache_bytes)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -112,6 +124,7 @@ class Runtime:
 
     def close(self) -> None:
         self.generation.close()
+        self.evictor.close()  # writes the variant uses noted since the last batch
         if self.pool_watch is not None:
             self.pool_watch.close()
             self.pool_watch = None

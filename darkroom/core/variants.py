@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from darkroom.core import metrics
 from darkroom.core.blobs import blob_key
+from darkroom.core.eviction import VARIANTS_PREFIX
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Variant
 from darkroom.media import MEZZANINE_SIDE, Fit, ImageFormat, RenderSpec, render, scrub
@@ -52,6 +53,7 @@ class Delivery:
     width: int
     height: int
     rendition: str = "original"  # or "variant": how the bytes sent are counted
+    variant_id: int | None = None  # the row of a stored variant (its uses keep it cached)
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,13 @@ def variant_plan(blob: StoredBlob, spec: RenderSpec) -> Plan:
     return Plan(blob, spec, scrub=False, etag=_variant_etag(blob.sha256, spec.key))
 
 
-def fetch(rt: Runtime, plan: Plan) -> Delivery:
-    """Where the bytes of ``plan`` are: the original, or its variant (made once if need be)."""
+def fetch(rt: Runtime, plan: Plan, *, client: str | None = None) -> Delivery:
+    """Where the bytes of ``plan`` are: the original, or its variant (made once if need be).
+
+    ``client`` (an anonymous caller's address; None: not limited) pays for a render with a
+    token of its allowance, ``RateLimited`` when it has none; a stored variant costs nothing,
+    and neither does an original's scrubbed copy (one per image, cheap to make).
+    """
     if plan.stored:
         return original(plan.blob)
     spec_key = plan.spec.key if plan.spec is not None else SCRUBBED
@@ -97,6 +104,8 @@ def fetch(rt: Runtime, plan: Plan) -> Delivery:
     if cached is not None:
         metrics.VARIANT_LOOKUPS.labels("hit").inc()
         return cached
+    if plan.spec is not None:
+        rt.render_limiter.check(client)  # only a miss pays, before the single flight
     flight = f"{plan.blob.sha256}/{spec_key}"
     return rt.flights.run(flight, lambda: _make_once(rt, plan, spec_key))
 
@@ -131,6 +140,9 @@ def _make_once(rt: Runtime, plan: Plan, spec_key: str) -> Delivery:
             session.add(row)
     except IntegrityError:
         pass  # another instance stored the same rendition first; its row names the same key
+    else:
+        if row.storage_key.startswith(VARIANTS_PREFIX):  # not an original standing for itself
+            rt.evictor.note_stored(row.byte_size)  # variant cache budget: may start an eviction
     return _delivery(row, blob.sha256)
 
 
@@ -182,7 +194,7 @@ def _row(
 
 
 def _variant_key(sha256: str, spec_key: str) -> str:
-    return f"variants/{sha256[:2]}/{sha256}/{spec_key}"
+    return f"{VARIANTS_PREFIX}{sha256[:2]}/{sha256}/{spec_key}"
 
 
 def _variant_etag(sha256: str, spec_key: str) -> str:
@@ -195,7 +207,8 @@ def _cached(rt: Runtime, sha256: str, spec_key: str) -> Delivery | None:
             select(Variant).where(Variant.blob_sha256 == sha256, Variant.spec_key == spec_key)
         )
     if row is None or not rt.store.exists(row.storage_key):
-        return None
+        return None  # never made, or evicted (row or object gone): rendered again
+    rt.evictor.note_use(row.id)  # variant cache LRU: noted in memory, written in batches
     return _delivery(row, sha256)
 
 
@@ -208,6 +221,7 @@ def _delivery(row: Variant, sha256: str) -> Delivery:
         width=row.width,
         height=row.height,
         rendition="variant",
+        variant_id=row.id,
     )
 
 

@@ -164,9 +164,12 @@ def test_database_pool_and_readiness_are_reported(start: Start, api_runtime: Run
         assert grew(before, after, "darkroom_readiness_probes_total", check=check, result="ok") == 1
 
 
-def test_rate_limited_counter_is_declared_for_the_change_that_limits(start: Start) -> None:
+def test_rate_limit_and_variant_eviction_metrics_are_declared(start: Start) -> None:
     text = httpx.get(f"{start()}/metrics").text
     assert "# TYPE darkroom_rate_limited_requests_total counter" in text
+    assert "# TYPE darkroom_variant_cache_evictions_total counter" in text
+    assert "# TYPE darkroom_variant_cache_evicted_bytes_total counter" in text
+    assert "# TYPE darkroom_variant_cache_bytes gauge" in text
 
 
 def test_token_protected_metrics_need_the_bearer_token(start: Start) -> None:

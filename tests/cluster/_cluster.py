@@ -235,6 +235,8 @@ def instance_env(
         "AWS_REGION": "us-east-1",
         "DARKROOM_ADMIN_USER": ADMIN[0],
         "DARKROOM_ADMIN_PASSWORD": ADMIN[1],
+        # The workloads render many new sizes from one loopback address on purpose.
+        "DARKROOM_RENDER_RATE": "0",
     }
 
 

@@ -1,4 +1,5 @@
-"""darkroom on an S3 bucket: ingest, variants, purge, gc and verify with ``S3Store`` and SQLite.
+"""darkroom on an S3 bucket: ingest, variants, eviction, purge, gc and verify with ``S3Store``
+and SQLite.
 
 The bucket lives in moto's S3 emulator, served over HTTP on a loopback port (see
 ``tests/storage/_s3.py``): an emulator stands in because no real S3-compatible service can
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import pyvips
+from sqlalchemy import select
 
 from darkroom.api import vocabulary
 from darkroom.clock import utcnow
@@ -22,10 +24,11 @@ from darkroom.config import Settings
 from darkroom.core import albums, gc, images, variants
 from darkroom.core.access import Scope
 from darkroom.core.blobs import blob_key
+from darkroom.core.eviction import Evictor
 from darkroom.core.images import NewImage
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.core.verify import verify
-from darkroom.db.models import Blob, Image
+from darkroom.db.models import Blob, Image, Variant
 from darkroom.media import RenderSpec
 from darkroom.storage import S3Store
 from tests import images as samples
@@ -136,3 +139,24 @@ def test_image_lifecycle_on_s3_stores_renders_purges_collects_and_verifies(
     )
     report = verify(runtime)
     assert (report.checked, report.corrupt) == (1, [damaged.sha256])
+
+
+def test_eviction_on_s3_deletes_variant_objects_and_keeps_originals_and_mezzanines(
+    runtime: Runtime, scope: Scope
+) -> None:
+    _, blob = _ingest(runtime, scope, samples.jpeg(3000, 200, seed=6))
+    assert blob.mezzanine_key is not None
+    made = [variants.variant(runtime, blob, RenderSpec(side, side)) for side in (50, 60, 70, 80)]
+    runtime.evictor.close()
+    runtime.evictor = Evictor(runtime, sum(v.byte_size for v in made) - 1, background=False)
+    variants.variant(runtime, blob, RenderSpec(50, 50))  # a hit: 50 is now the newest used
+
+    report = runtime.evictor.evict()
+
+    with runtime.reading() as session:
+        rows = {f"{PREFIX}/{key}" for key in session.scalars(select(Variant.storage_key))}
+    assert report.evicted == len(made) - len(rows) > 0
+    assert f"{PREFIX}/{made[0].storage_key}" in rows
+    assert f"{PREFIX}/{made[1].storage_key}" not in rows  # the least recently used went first
+    originals = {f"{PREFIX}/{blob_key(blob.sha256)}", f"{PREFIX}/{blob.mezzanine_key}"}
+    assert _objects(runtime) == rows | originals

@@ -52,7 +52,8 @@ class Wanted:
       under this key (None: look it up every time);
     - ``find``: the door's lookup (blocking; raises the door's not-found or refusal);
     - ``ask``: what to send of the image found;
-    - ``cache_control``: for images every guest may see (others get ``PRIVATE_CACHE_CONTROL``).
+    - ``cache_control``: for images every guest may see (others get ``PRIVATE_CACHE_CONTROL``);
+    - ``client``: renders are charged to it under the rate limit (``core/ratelimit.py``).
     """
 
     key: Hashable | None
@@ -61,6 +62,7 @@ class Wanted:
     cache_control: str = DEFAULT_CACHE_CONTROL
     vary: str | None = None
     ranges: bool = True  # whether byte ranges of stored files are served
+    client: str | None = None  # who pays for a render (an anonymous caller's address; None: no one)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Prepared:
     image: ImageRecord
     plan: Plan
     headers: Mapping[str, str]  # shared between requests: copy to change
+    client: str | None = None
 
 
 async def answer(request: Request, rt: Runtime, wanted: Wanted) -> Response:
@@ -93,7 +96,7 @@ def answer_blocking(rt: Runtime, wanted: Wanted, request_headers: Headers) -> Re
 def prepare(rt: Runtime, wanted: Wanted) -> Prepared:
     image = delivery.resolve(rt, wanted.key, wanted.find)
     plan = delivery.plan(rt, image.blob, wanted.ask(image))
-    return Prepared(image, plan, _headers(image, plan, wanted))
+    return Prepared(image, plan, _headers(image, plan, wanted), wanted.client)
 
 
 def answer_from_memory(
@@ -108,6 +111,7 @@ def answer_from_memory(
     if hot is None or "range" in request_headers:
         return None
     _SENT[_rendition(prepared.plan)].inc(len(hot.data))
+    delivery.note_use(rt, prepared.plan)
     return Response(hot.data, media_type=hot.media_type, headers=headers)
 
 
@@ -125,7 +129,7 @@ def _send_found(
     rt: Runtime, prepared: Prepared, request_headers: Headers, ranges: bool
 ) -> Response:
     plan = prepared.plan
-    found = delivery.fetch(rt, plan)
+    found = delivery.fetch(rt, plan, client=prepared.client)
     media_type = found.format.mime_type
     ranged = ranges and "range" in request_headers
     if not ranged and rt.hot.wanted(plan.etag, found.byte_size):
@@ -254,4 +258,4 @@ def prepared_from_memory(rt: Runtime, wanted: Wanted) -> Prepared | None:
     plan = delivery.remembered_plan(rt, image.blob, wanted.ask(image))
     if plan is None:
         return None
-    return Prepared(image, plan, _headers(image, plan, wanted))
+    return Prepared(image, plan, _headers(image, plan, wanted), wanted.client)

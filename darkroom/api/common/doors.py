@@ -19,6 +19,7 @@ from darkroom.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    RateLimited,
     TooLarge,
     Unauthorized,
     Unavailable,
@@ -39,6 +40,7 @@ STATUS_OF: dict[type[DarkroomError], int] = {
     TooLarge: 413,
     Unsupported: 415,
     Unavailable: 503,
+    RateLimited: 429,
 }
 
 

@@ -9,7 +9,10 @@
 | LimitExceeded | 422 | ``{"code": "maxItems", "maxItems": n}`` |
 | TooLarge (bytes) | 422 | ``{"code": "fileUploadSize", "maxFileSize": n}`` |
 | Invalid, Unsupported, TooLarge (pixels) | 422 | dataConversion, missingParameter or validation |
+| RateLimited | 429 | ``{"kind": "general", "exceptionType", "exceptionMessage"}`` (Error) |
 | Unavailable | 503 | ``{"kind": "general", "exceptionType", "exceptionMessage"}`` (Error) |
+
+429 and 503 also carry ``Retry-After`` (added by ``api/common/rate_limits`` and ``outages``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from darkroom.errors import (
     Invalid,
     LimitExceeded,
     NotFound,
+    RateLimited,
     TooLarge,
     Unauthorized,
     Unavailable,
@@ -92,6 +96,8 @@ def _shape(error: DarkroomError) -> tuple[int, dict[str, Any]]:
         case Invalid() | Unsupported() | TooLarge():
             return 422, _input_error(error)
     status = 503 if isinstance(error, Unavailable) else 500
+    if isinstance(error, RateLimited):
+        status = 429  # Cyclos documents no 429 body: its general Error, as for outages
     return status, {
         "kind": "general",
         "exceptionType": type(error).__name__,

@@ -66,5 +66,7 @@ def _send(call: Call, id_or_key: str, *, kind: str | None = None) -> Response:
 
     # A key is a capability, the same for whoever asks; an id is checked against the caller.
     key = None if id_or_key.isdigit() else ("cyclos", kind, id_or_key)
-    wanted = Wanted(key=key, find=find, ask=ask)
+    guest = call.caller.actor.principal_id is None  # only guests' renders are rate-limited
+    client = call.client_address if guest else None
+    wanted = Wanted(key=key, find=find, ask=ask, client=client)
     return delivery.answer_blocking(call.rt, wanted, call.headers)

@@ -4,7 +4,9 @@
 - 422: ``{"image": ...}`` for the file, ``{"metadata": {"altText": ...}}`` for the metadata part of
   an upload or update, ``{"altText": ...}`` for update_metadata. Which one is chosen by the error's
   ``field``: the parser names the alt-text field as the operation's 422 body nests it.
-- 401, 403, 404, and 503 (a service darkroom needs is out of reach): ``{"error": ...}``.
+- 401, 403, 404, 429 (too many new renditions asked for without credentials; ``Retry-After``
+  is added by ``api/common/rate_limits``) and 503 (a service darkroom needs is out of reach):
+  ``{"error": ...}``.
   Every body is JSON and every response has an ``x-request-id``.
 """
 
@@ -23,6 +25,7 @@ from darkroom.errors import (
     Invalid,
     LimitExceeded,
     NotFound,
+    RateLimited,
     TooLarge,
     Unauthorized,
     Unavailable,
@@ -42,6 +45,7 @@ _STATUS: list[tuple[type[DarkroomError], int]] = [
     (TooLarge, 422),
     (Unsupported, 422),
     (Unavailable, 503),
+    (RateLimited, 429),
 ]
 
 

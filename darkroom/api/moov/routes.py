@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
@@ -9,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import JSONResponse, Response
 
-from darkroom.api.common import delivery
+from darkroom.api.common import delivery, rate_limits
 from darkroom.api.common.delivery import Wanted
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.urls import base_url
@@ -90,7 +91,9 @@ async def public_image(request: Request, rt: RuntimeDep, public_id: str) -> Resp
     path = {"public_id": public_id}
     wanted = public_wanted(rt, path, request.query_params, request.headers)
     assert wanted is not None  # the door's middleware answered other API versions
-    return await delivery.answer(request, rt, wanted)
+    # Nobody signs these requests: renders are charged to the caller's address.
+    charged = dataclasses.replace(wanted, client=rate_limits.client_address(request))
+    return await delivery.answer(request, rt, charged)
 
 
 def public_wanted(

@@ -2,7 +2,8 @@
 
 Malformed input (headers, query values, body framing) is 400 on this wire; a well-formed request
 that breaks a rule (no image source, unknown trade) is 422. Core parsers raise ``Invalid`` for
-both, so the routes wrap what they parse from the wire in ``bad_request()``.
+both, so the routes wrap what they parse from the wire in ``bad_request()``. Too many new
+thumbnails asked for without credentials is 429 with ``Retry-After`` and ``X-Rate-Limit-*``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from starlette.responses import Response
 
 from darkroom.api.common.doors import status_of
 from darkroom.api.procore.responses import ProcoreJSON
+from darkroom.clock import utcnow
 from darkroom.errors import (
     Conflict,
     DarkroomError,
     Forbidden,
     Invalid,
     NotFound,
+    RateLimited,
     TooLarge,
     Unauthorized,
     Unavailable,
@@ -41,6 +44,7 @@ STATUS: dict[type[DarkroomError], int] = {
     Invalid: 422,
     Unsupported: 422,
     Unavailable: 503,
+    RateLimited: 429,
 }
 
 
@@ -51,7 +55,20 @@ def render_error(error: DarkroomError) -> Response:
     if error.field and isinstance(error, Invalid | BadRequest):
         body["errors"] = {error.field: [error.message]}
     headers = {"WWW-Authenticate": 'Bearer realm="darkroom"'} if status == 401 else None
+    if isinstance(error, RateLimited):
+        headers = _rate_limit_headers(error)
     return ProcoreJSON(body, status_code=status, headers=headers)
+
+
+def _rate_limit_headers(error: RateLimited) -> dict[str, str]:
+    """Procore's ``X-Rate-Limit-*`` on a 429 (§1.2): the allowance, none left, and when the
+    next render is allowed (unix seconds). ``Retry-After`` is added by the common handler."""
+    reset = int(utcnow().timestamp()) + error.retry_after_seconds
+    return {
+        "X-Rate-Limit-Limit": str(error.limit or 0),
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": str(reset),
+    }
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from darkroom.api.common import delivery
+from darkroom.api.common import delivery, rate_limits
 from darkroom.api.common.delivery import Wanted
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.lane import LaneRoute
@@ -34,19 +34,22 @@ THUMBNAIL_FILE = "/rest/v1.0/image_files/{public_id}/thumbnail"
 
 @router.api_route(ORIGINAL_FILE, methods=["GET", "HEAD"])
 async def original(request: Request, rt: RuntimeDep, public_id: str) -> Response:
-    return await delivery.answer(request, rt, _wanted(rt, public_id, ORIGINAL))
+    client = rate_limits.client_address(request)  # a capability URL: nobody signs it
+    return await delivery.answer(request, rt, _wanted(rt, public_id, ORIGINAL, client))
 
 
 @router.api_route(THUMBNAIL_FILE, methods=["GET", "HEAD"])
 async def thumbnail(request: Request, rt: RuntimeDep, public_id: str) -> Response:
-    return await delivery.answer(request, rt, _wanted(rt, public_id, THUMBNAIL))
+    client = rate_limits.client_address(request)
+    return await delivery.answer(request, rt, _wanted(rt, public_id, THUMBNAIL, client))
 
 
-def _wanted(rt: Runtime, public_id: str, ask: Ask) -> Wanted:
+def _wanted(rt: Runtime, public_id: str, ask: Ask, client: str | None = None) -> Wanted:
     return Wanted(
         key=("procore", public_id),
         find=lambda: images.find_public(rt, public_id, album_kinds=PROCORE_ALBUMS),
         ask=lambda _image: ask,
+        client=client,
     )
 
 
