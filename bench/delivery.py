@@ -408,10 +408,17 @@ def renders(world: World, report: Report) -> None:
             if max(abs(a - b) for a, b in zip(*made, strict=True)) > 1:  # rounding may differ
                 report.note(f"box {side}: darkroom made {made[0]}, thumbor {made[1]}")
 
+    _, files_before = folder_bytes(darkroom.store_root / "variants")
     dark, dark_cpu, dark_rss = render_load(world, darkroom.url, ours, darkroom.service_pid)
+    new_files = folder_bytes(darkroom.store_root / "variants")[1] - files_before
     thumb, thumb_cpu, _ = render_load(world, thumbor_url, theirs, thumbor.pid)
     if dark.wrapped or thumb.wrapped:
         report.note("the render sequence ran out and restarted: some renders were cache hits")
+    if new_files < 0.9 * dark.statuses.get(200, 0):
+        report.note(
+            f"darkroom answered {dark.statuses.get(200, 0)} renders but stored {new_files} new "
+            "variant files: some sizes may have shared a variant (or were evicted)"
+        )
     figures: dict[str, dict[str, Any]] = {}
     rows = []
     for name, result, cpu in (("darkroom", dark, dark_cpu), ("thumbor", thumb, thumb_cpu)):
@@ -444,6 +451,9 @@ def renders(world: World, report: Report) -> None:
     thumbor_rate = figures["thumbor"]["renders_per_s"]
     ratio = figures["darkroom"]["renders_per_s"] / thumbor_rate if thumbor_rate else 0.0
     cpu_ratio = figures["darkroom"]["cpu_ms_per_render"] / (reference_cpu * 1e3)
+    # Renders per CPU-second: what each side would do with the cores to itself, which holds
+    # up better than renders/s on a busy machine (there the side with more threads gets more).
+    per_cpu = figures["thumbor"]["cpu_ms_per_render"] / figures["darkroom"]["cpu_ms_per_render"]
     report.scenarios["renders"] = {
         "images": len(sources),
         "source_bytes": [source.stat().st_size for source in sources],
@@ -451,9 +461,11 @@ def renders(world: World, report: Report) -> None:
         "thumbor_processes": options.thumbor_processes,
         **figures,
         "darkroom_peak_rss_mb": round(dark_rss / MB, 1),
+        "darkroom_new_variant_files": new_files,
         "in_process_cpu_ms_per_render": round(reference_cpu * 1e3, 2),
         "ratio": round(ratio, 3),
         "cpu_ratio": round(cpu_ratio, 3),
+        "per_cpu_ratio": round(per_cpu, 3),
     }
     table(
         f"renders: {len(sources)} JPEGs of 12 MP (~{sources[0].stat().st_size / MB:.1f} MB), a new "
@@ -463,8 +475,9 @@ def renders(world: World, report: Report) -> None:
         rows,
     )
     print(
-        f"  darkroom / thumbor renders/s: {ratio:.2f}   darkroom CPU per render / in-process: "
-        f"{cpu_ratio:.2f}   darkroom peak RSS: {dark_rss / MB:.0f} MB"
+        f"  darkroom / thumbor renders/s: {ratio:.2f} (per CPU-second: {per_cpu:.2f})   "
+        f"darkroom CPU per render / in-process: {cpu_ratio:.2f}   "
+        f"darkroom peak RSS: {dark_rss / MB:.0f} MB"
     )
     report.goal(
         f"renders: darkroom/thumbor x{options.thumbor_processes} req/s",
@@ -628,9 +641,21 @@ def upload_cached(world: World) -> None:
     expect(fetch(world.darkroom.url + world.cached_path), 200, "first request of the variant")
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average (other work on the cores skews every figure)."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 def run(options: Options, report: Report) -> None:
     info = machine()
     report.scenarios["machine"] = info
+    info["load_before"] = load_average()
+    if info["load_before"] > (os.cpu_count() or 1):
+        report.note(
+            f"the machine was busy before the run (load {info['load_before']:.1f} on "
+            f"{os.cpu_count()} cores): absolute figures are low, and renders/s leans towards the "
+            "side with more threads; compare ratios of one run, and renders per CPU-second"
+        )
     print(
         f"machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}, libvips "
         f"{info['libvips']}, darkroom {info['darkroom_commit']}; test images under {IMAGES}"
@@ -676,6 +701,7 @@ def run(options: Options, report: Report) -> None:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
+    info["load_after"] = load_average()
     peaks = [
         report.scenarios[s]["darkroom_peak_rss_mb"]
         for s in ("cached", "renders")
