@@ -649,13 +649,13 @@ def load_average() -> float:
 def run(options: Options, report: Report) -> None:
     info = machine()
     report.scenarios["machine"] = info
-    info["load_before"] = load_average()
-    if info["load_before"] > (os.cpu_count() or 1):
-        report.note(
-            f"the machine was busy before the run (load {info['load_before']:.1f} on "
-            f"{os.cpu_count()} cores): absolute figures are low, and renders/s leans towards the "
-            "side with more threads; compare ratios of one run, and renders per CPU-second"
-        )
+    loads: dict[str, float] = {"start": load_average()}
+    info["load_average"] = loads
+
+    def heading(name: str) -> None:
+        loads[name] = load_average()
+        print(f"\n== {name} (load average {loads[name]:.1f})", flush=True)
+
     print(
         f"machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}, libvips "
         f"{info['libvips']}, darkroom {info['darkroom_commit']}; test images under {IMAGES}"
@@ -683,7 +683,7 @@ def run(options: Options, report: Report) -> None:
                 if {"cached", "304"} & set(main):
                     upload_cached(world)
                 for name in main:
-                    print(f"\n== {name}", flush=True)
+                    heading(name)
                     {
                         "cached": cached_variant,
                         "304": not_modified,
@@ -691,7 +691,7 @@ def run(options: Options, report: Report) -> None:
                         "renders": renders,
                     }[name](world, report)
         if "flood" in options.only:
-            print("\n== flood", flush=True)
+            heading("flood")
             env = {**options.server_env, **options.flood_env}
             with phase("flood", options, wrk, folder, env, workers) as world:
                 upload_cached(world)
@@ -701,7 +701,14 @@ def run(options: Options, report: Report) -> None:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
-    info["load_after"] = load_average()
+    loads["end"] = load_average()
+    if max(loads.values()) > (os.cpu_count() or 1):
+        report.note(
+            f"the machine was busy with other work (1-minute load average up to "
+            f"{max(loads.values()):.1f} on {os.cpu_count()} cores): absolute figures are low, and "
+            "renders/s leans towards the side with more threads; compare the ratios of one run, "
+            "and renders per CPU-second"
+        )
     peaks = [
         report.scenarios[s]["darkroom_peak_rss_mb"]
         for s in ("cached", "renders")
