@@ -26,6 +26,7 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	scripts/ensure-postgres
+	scripts/ensure-nginx
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

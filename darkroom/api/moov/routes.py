@@ -85,7 +85,7 @@ async def update_metadata(
     return wire.metadata_response(image, base_url(request, rt))
 
 
-@router.api_route(PUBLIC, methods=["GET", "HEAD"], operation_id="getPublicImage")
+@router.get(PUBLIC, operation_id="getPublicImage")
 async def public_image(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     """No credentials: an Authorization header is ignored. Errors still carry a JSON body."""
     path = {"public_id": public_id}
@@ -94,6 +94,9 @@ async def public_image(request: Request, rt: RuntimeDep, public_id: str) -> Resp
     # Nobody signs these requests: renders are charged to the caller's address.
     charged = dataclasses.replace(wanted, client=rate_limits.client_address(request))
     return await delivery.answer(request, rt, charged)
+
+
+router.add_api_route(PUBLIC, public_image, methods=["HEAD"], include_in_schema=False)
 
 
 def public_wanted(

@@ -32,16 +32,20 @@ ORIGINAL_FILE = "/rest/v1.0/image_files/{public_id}"
 THUMBNAIL_FILE = "/rest/v1.0/image_files/{public_id}/thumbnail"
 
 
-@router.api_route(ORIGINAL_FILE, methods=["GET", "HEAD"])
+@router.get(ORIGINAL_FILE)
 async def original(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     client = rate_limits.client_address(request)  # a capability URL: nobody signs it
     return await delivery.answer(request, rt, _wanted(rt, public_id, ORIGINAL, client))
 
 
-@router.api_route(THUMBNAIL_FILE, methods=["GET", "HEAD"])
+@router.get(THUMBNAIL_FILE)
 async def thumbnail(request: Request, rt: RuntimeDep, public_id: str) -> Response:
     client = rate_limits.client_address(request)
     return await delivery.answer(request, rt, _wanted(rt, public_id, THUMBNAIL, client))
+
+
+for _path, _endpoint in ((ORIGINAL_FILE, original), (THUMBNAIL_FILE, thumbnail)):
+    router.add_api_route(_path, _endpoint, methods=["HEAD"], include_in_schema=False)
 
 
 def _wanted(rt: Runtime, public_id: str, ask: Ask, client: str | None = None) -> Wanted:
