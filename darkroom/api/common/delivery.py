@@ -158,7 +158,8 @@ def _from_store(
         return FileSent(opened, headers, request_headers if ranges else None)
     redirect = _presigned(rt, found)
     if redirect is not None:
-        return RedirectResponse(redirect, status_code=307, headers=_redirect_headers(rt))
+        headers = {**headers, **_redirect_headers(rt)}
+        return RedirectResponse(redirect, status_code=307, headers=headers)
     chunks = rt.store.open_range(found.storage_key, 0, None)
     return StreamingResponse(
         _counted(chunks, _rendition(prepared.plan)),
@@ -233,8 +234,9 @@ def _presigned(rt: Runtime, found: Delivery) -> str | None:
 
 def _redirect_headers(rt: Runtime) -> dict[str, str]:
     # The URL works for a short while only: a cache may keep the redirect for less than that.
+    # The ETag stays: it names the bytes pointed at, so a client may still revalidate here.
     keep = max(0, rt.settings.storage_redirect_seconds // 2)
-    return {"Cache-Control": f"private, max-age={keep}", **NOSNIFF}
+    return {"Cache-Control": f"private, max-age={keep}", "Content-Type": "text/plain"}
 
 
 def _counted(chunks: Iterator[bytes], rendition: str) -> Iterator[bytes]:
