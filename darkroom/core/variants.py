@@ -22,7 +22,15 @@ from darkroom.core.blobs import blob_key
 from darkroom.core.eviction import VARIANTS_PREFIX
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Variant
-from darkroom.media import MEZZANINE_SIDE, Fit, ImageFormat, RenderSpec, render, scrub
+from darkroom.media import (
+    MEZZANINE_QUALITY,
+    MEZZANINE_SIDE,
+    Fit,
+    ImageFormat,
+    RenderSpec,
+    render,
+    scrub,
+)
 
 
 class StoredBlob(Protocol):
@@ -76,6 +84,11 @@ class Plan:
 
 
 SCRUBBED = "scrubbed"  # the spec key of an original without its location metadata
+
+# Small variants (thumbnails, gallery sizes) are cut from a rendition of at most SMALL_SIDE px
+# rather than from the 2048 px mezzanine: decoding a quarter of the pixels halves their cost.
+SMALL_SIDE = 1024
+SMALL_SPEC = RenderSpec(SMALL_SIDE, SMALL_SIDE, quality=MEZZANINE_QUALITY)
 
 
 def original_plan(blob: StoredBlob) -> Plan:
@@ -150,7 +163,8 @@ def _render(rt: Runtime, blob: StoredBlob, spec: RenderSpec, spec_key: str = "")
     """``blob`` rendered to ``spec``, stored as the variant ``spec_key`` (the spec's own key
     unless told)."""
     spec_key = spec_key or spec.key
-    with rt.store.open(_source_key(blob, spec)) as handle:
+    source = _small_source(rt, blob) if _small_will_do(blob, spec) else _source_key(blob, spec)
+    with rt.store.open(source) as handle:
         data = handle.read()
     with rt.cpu_slot("render"), metrics.rendering():
         rendered = render(data, spec)
@@ -223,6 +237,21 @@ def _delivery(row: Variant, sha256: str) -> Delivery:
         rendition="variant",
         variant_id=row.id,
     )
+
+
+def _small_will_do(blob: StoredBlob, spec: RenderSpec) -> bool:
+    """Whether ``spec`` needs no more pixels than the small rendition holds, and that one is
+    worth having (the image is much larger)."""
+    longest = max(blob.width, blob.height)
+    if spec.key == SMALL_SPEC.key or longest < SMALL_SIDE * 3 // 2:
+        return False
+    return _needed_scale(blob.width, blob.height, spec) * longest <= SMALL_SIDE
+
+
+def _small_source(rt: Runtime, blob: StoredBlob) -> str:
+    """The key of the small rendition, made (once) from the mezzanine on first need. It is a
+    variant like any other: evicted when unused, made again when needed."""
+    return fetch(rt, variant_plan(blob, SMALL_SPEC)).storage_key
 
 
 def _source_key(blob: StoredBlob, spec: RenderSpec) -> str:

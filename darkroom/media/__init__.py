@@ -14,6 +14,7 @@ thread pool in async code.
 from darkroom.media.formats import SNIFF_BYTES, ImageFormat, sniff
 from darkroom.media.probe import ImageInfo, Limits, probe, verify_decodes
 from darkroom.media.render import (
+    MEZZANINE_QUALITY,
     MEZZANINE_SIDE,
     Fit,
     Rendered,
@@ -23,6 +24,7 @@ from darkroom.media.render import (
 )
 
 __all__ = [
+    "MEZZANINE_QUALITY",
     "MEZZANINE_SIDE",
     "SNIFF_BYTES",
     "Fit",

@@ -103,9 +103,36 @@ def test_variant_of_large_original_is_cut_from_mezzanine(
         return real(source, spec)
 
     monkeypatch.setattr(variants, "render", spy)
-    variants.variant(runtime, image, RenderSpec(400, 400))
+    variants.variant(runtime, image, RenderSpec(1500, 1500))
     variants.variant(runtime, image, RenderSpec(0, 0))  # original size needs the original
     assert sources == [2048, 4000]
+
+
+def test_small_variants_of_a_large_original_are_cut_from_the_small_rendition(
+    runtime: Runtime, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = _image(runtime, scope, samples.jpeg(4000, 1000, seed=3))
+    sources: list[int] = []
+    real = variants.render
+
+    def spy(source: bytes, spec: RenderSpec) -> Rendered:
+        sources.append(pyvips.Image.new_from_buffer(source, "").width)
+        return real(source, spec)
+
+    monkeypatch.setattr(variants, "render", spy)
+    first = variants.variant(runtime, image, RenderSpec(400, 400))
+    variants.variant(runtime, image, RenderSpec(300, 300))
+    # The small rendition is made once, from the mezzanine; then every small size is cut from it.
+    assert sources == [2048, 1024, 1024]
+    assert (first.width, first.height) == (400, 100)
+
+
+def test_a_small_image_has_no_small_rendition(
+    runtime: Runtime, scope: Scope, render_calls: list[RenderSpec]
+) -> None:
+    image = _image(runtime, scope, samples.jpeg(1200, 900, seed=4))
+    variants.variant(runtime, image, RenderSpec(300, 300))
+    assert render_calls == [RenderSpec(300, 300)]
 
 
 def test_variant_cover_fit_fills_the_box(runtime: Runtime, scope: Scope) -> None:
