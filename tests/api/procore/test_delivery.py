@@ -125,3 +125,27 @@ def test_a_private_image_is_kept_out_of_shared_caches(api: httpx.Client) -> None
 def test_a_public_image_may_be_kept_by_shared_caches(api: httpx.Client) -> None:
     created = _made(api, samples.jpeg(seed=6))
     assert httpx.get(created["url"]).headers["cache-control"] == "public, max-age=86400"
+
+
+def test_a_trashed_image_is_gone_at_the_next_request(api: httpx.Client) -> None:
+    created = _made(api, samples.jpeg(seed=7))
+    for _ in range(3):  # resolved, then remembered, then sent from memory
+        assert httpx.get(created["thumbnail_url"]).status_code == 200
+    trashed = api.delete(f"/rest/v1.0/images/{created['id']}?project_id={PROJECT}")
+    assert trashed.status_code in (200, 204), trashed.text
+    assert httpx.get(created["thumbnail_url"]).status_code == 404
+    assert httpx.get(created["url"]).status_code == 404
+
+
+def test_an_image_made_private_leaves_shared_caches_at_the_next_request(
+    api: httpx.Client,
+) -> None:
+    created = _made(api, samples.jpeg(seed=8))
+    for _ in range(3):
+        assert httpx.get(created["url"]).headers["cache-control"].startswith("public")
+    changed = api.patch(
+        f"/rest/v1.0/images/{created['id']}?project_id={PROJECT}",
+        json={"image": {"private": True}},
+    )
+    assert changed.status_code == 200, changed.text
+    assert httpx.get(created["url"]).headers["cache-control"].startswith("private")
