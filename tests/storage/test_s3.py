@@ -21,6 +21,7 @@ from botocore.stub import Stubber
 from darkroom.errors import NotFound
 from darkroom.storage import S3Store, StorageError, open_store
 from darkroom.storage.s3 import ENDPOINT_ENV, MIN_PART_SIZE, S3Client, make_client
+from tests.live import free_port
 from tests.storage._s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Emulator
 
 PART = MIN_PART_SIZE
@@ -393,11 +394,7 @@ def test_s3_no_credentials_anywhere_raises_storage_error(
 
 @pytest.fixture
 def unused_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()
 
 
 # open_store
