@@ -24,10 +24,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two workers, one test file per worker at a time (a file's fixtures and the cluster test's
+# processes stay together); each worker starts its own throwaway PostgreSQL and S3 emulator.
 pytest: $(STAMP)
 	scripts/ensure-postgres
 	scripts/ensure-nginx
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/render.py

@@ -57,9 +57,10 @@ class Settings(BaseSettings):
     upload_expiry_hours: int = 24 * 7
     temp_image_hours: int = 24
 
-    # Observability (docs/operations.md, "Metrics and logs"). /metrics carries no tenant data:
-    # "on" serves it to anyone, "token" to callers with `Authorization: Bearer <metrics_token>`.
-    metrics: Literal["off", "on", "token"] = "on"
+    # Observability (docs/operations.md, "Metrics and logs"). /metrics carries no tenant data, yet
+    # is off unless asked for: "on" serves it to anyone, "token" to callers with
+    # `Authorization: Bearer <metrics_token>`; a token without DARKROOM_METRICS means "token".
+    metrics: Literal["off", "on", "token"] = "off"
     metrics_token: str = ""
     log_format: Literal["text", "json"] = "text"  # json: one JSON line per request on stdout
 
@@ -71,6 +72,8 @@ class Settings(BaseSettings):
             self.storage_url = f"file://{(self.data_dir / 'blobs').resolve()}"
         if bool(self.admin_user) != bool(self.admin_password):
             raise ValueError("DARKROOM_ADMIN_USER and DARKROOM_ADMIN_PASSWORD go together")
+        if self.metrics_token and "metrics" not in self.model_fields_set:
+            self.metrics = "token"
         if (self.metrics == "token") != bool(self.metrics_token):
             raise ValueError("DARKROOM_METRICS=token and DARKROOM_METRICS_TOKEN go together")
         return self

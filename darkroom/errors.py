@@ -99,7 +99,7 @@ class Unsupported(DarkroomError):
 class Unavailable(DarkroomError):
     """A service darkroom depends on (database, blob store) cannot be reached; try again.
 
-    ``service`` names which one (``"database"``, ``"storage"``); doors answer 503.
+    ``service`` names which one (``"database"``, ``"blob store"``); doors answer 503.
     """
 
     def __init__(self, service: str, message: str | None = None) -> None:

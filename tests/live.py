@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import random
 import socket
 import threading
 import time
@@ -12,13 +14,34 @@ import uvicorn
 from fastapi import FastAPI
 
 STARTUP_TIMEOUT_S = 20
+WORKER_PORTS_START = 20_000  # below Linux's ephemeral range (32768-60999), which port 0 draws on
+WORKER_PORTS = 2_000  # ports per pytest-xdist worker
 
 
 def free_port() -> int:
+    """A loopback TCP port nobody listens on now, for a server about to bind it.
+
+    A port is free between this check and the server's bind, so two pytest-xdist workers must
+    not choose from the same ports: port 0 could hand both the one just released. Each worker
+    (``PYTEST_XDIST_WORKER=gwN``) picks from its own block of WORKER_PORTS below the ephemeral
+    range; a run without workers lets the kernel choose.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return _bound_port(0)
+    first = WORKER_PORTS_START + int(worker[2:]) * WORKER_PORTS
+    while True:
+        try:
+            return _bound_port(random.randrange(first, first + WORKER_PORTS))
+        except OSError:
+            continue  # taken: try another
+
+
+def _bound_port(port: int) -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        sock.bind(("127.0.0.1", port))
+        bound: int = sock.getsockname()[1]
+        return bound
 
 
 @contextmanager

@@ -14,6 +14,12 @@ Configuration, as :func:`~darkroom.storage.urls.open_store` reads it:
   credentials): when unset, boto3's usual chain (``~/.aws``, ``AWS_PROFILE``, instance or
   container roles) applies.
 - ``AWS_REGION``, else ``AWS_DEFAULT_REGION``, else the profile's region, else ``us-east-1``.
+- ``DARKROOM_S3_CONNECT_TIMEOUT`` (seconds, default 1), ``DARKROOM_S3_READ_TIMEOUT`` (seconds
+  without a byte from the store, default 5) and ``DARKROOM_S3_MAX_ATTEMPTS`` (tries of one call,
+  default 2): short, so a request whose store is down answers 503 within seconds instead of
+  holding its worker. A refused connection fails at once (under a second with the retry's
+  backoff), an address that drops packets after about ``attempts * connect + 1`` s (3 s), a store
+  that accepts and then hangs after ``attempts * read + 1`` s (11 s).
 
 How the contract maps onto S3:
 
@@ -31,9 +37,13 @@ How the contract maps onto S3:
   ``exists`` are HEADs; ``keys`` pages through ListObjectsV2 (``list_page_size`` per page).
 
 Errors: every boto3 exception is translated in one place (:meth:`S3Store._translated`), by error
-code and never by message text: a missing key becomes ``NotFound``; anything else (missing
-bucket, refused credentials, unreachable endpoint, a server failure past boto3's retries)
-becomes :class:`~darkroom.storage.base.StorageError` with the S3 error code. A HEAD answers a
+code or exception class and never by message text: a missing key becomes ``NotFound``; a store
+out of reach (connection refused or dropped, connect or read timeout, past the retries) becomes
+``Unavailable("blob store")``, which the doors answer 503 like a database outage; anything else
+(missing bucket, refused credentials, a server failure past boto3's retries) becomes
+:class:`~darkroom.storage.base.StorageError` with the S3 error code. Building the store is the
+exception: a store unreachable then is a ``StorageError``, so a misconfigured endpoint stops
+start-up instead of serving 503s. A HEAD answers a
 missing bucket with a bare 404, so the bucket is checked once, when the store is built. The
 credentials need ``s3:ListBucket`` on the bucket besides ``s3:GetObject``, ``s3:PutObject``,
 ``s3:DeleteObject`` and ``s3:AbortMultipartUpload``: without it S3 answers a HEAD of an absent
@@ -55,12 +65,14 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    HTTPClientError,
     NoCredentialsError,
     PartialCredentialsError,
+    SSLError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from darkroom.errors import Conflict, Invalid, NotFound
+from darkroom.errors import Conflict, Invalid, NotFound, Unavailable
 from darkroom.storage.base import (
     DEFAULT_CHUNK_SIZE,
     Readable,
@@ -73,6 +85,22 @@ from darkroom.storage.base import (
 
 ENDPOINT_ENV = "DARKROOM_S3_ENDPOINT_URL"
 """Environment variable naming an S3-compatible endpoint (unset: AWS S3)."""
+
+CONNECT_TIMEOUT_ENV = "DARKROOM_S3_CONNECT_TIMEOUT"
+READ_TIMEOUT_ENV = "DARKROOM_S3_READ_TIMEOUT"
+MAX_ATTEMPTS_ENV = "DARKROOM_S3_MAX_ATTEMPTS"
+
+DEFAULT_CONNECT_TIMEOUT_S = 1.0
+"""Seconds to open a connection: a store on the same network answers in milliseconds."""
+
+DEFAULT_READ_TIMEOUT_S = 5.0
+"""Seconds without a byte from the store (not for a whole transfer: a long GET keeps going)."""
+
+DEFAULT_MAX_ATTEMPTS = 2
+"""Tries of one call (boto3's standard retries: connection errors, throttling, 5xx)."""
+
+OUTAGE_SERVICE = "blob store"
+"""``Unavailable.service`` of a store out of reach."""
 
 DEFAULT_REGION = "us-east-1"
 
@@ -154,8 +182,12 @@ class S3Store:
         self._part_size = part_size
         self._max_concurrency = max_concurrency
         self._list_page_size = list_page_size
-        with self._translated():
-            client.head_bucket(Bucket=bucket)
+        try:
+            with self._translated():
+                client.head_bucket(Bucket=bucket)
+        except Unavailable as error:
+            cause = type(error.__cause__).__name__
+            raise StorageError(f"cannot reach the S3 endpoint ({cause})") from None
 
     def __repr__(self) -> str:
         return f"S3Store({self.bucket!r}, {self.prefix!r})"
@@ -344,14 +376,22 @@ class S3Store:
         raise StorageError(f"S3 {operation} failed with {code or 'no code'}", code=code) from error
 
 
-def _transport_error(error: BotoCoreError) -> StorageError:
-    """The ``StorageError`` for a failure before or outside an S3 answer."""
+def _transport_error(error: BotoCoreError) -> StorageError | Unavailable:
+    """The darkroom error for a failure before or outside an S3 answer.
+
+    Out of reach, whatever the phase: a connection refused, dropped or timed out while
+    connecting (``ConnectionError``), or lost or silent while waiting for or reading the answer
+    (``HTTPClientError``: closed connection, read timeout, broken stream). A TLS failure is not
+    an outage but a configuration error (a certificate the client does not trust).
+    """
     if isinstance(error, NoCredentialsError | PartialCredentialsError):
         return StorageError(
             "no usable S3 credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
         )
-    if isinstance(error, BotoConnectionError):
-        return StorageError(f"cannot reach the S3 endpoint ({type(error).__name__})")
+    if isinstance(error, SSLError):
+        return StorageError(f"TLS with the S3 endpoint failed ({type(error).__name__})")
+    if isinstance(error, BotoConnectionError | HTTPClientError):
+        return Unavailable(OUTAGE_SERVICE)
     return StorageError(f"S3 client failed ({type(error).__name__})")
 
 
@@ -411,8 +451,12 @@ def make_client(
     secret_access_key: str | None = None,
     session_token: str | None = None,
     max_pool_connections: int = 32,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
+    read_timeout: float = DEFAULT_READ_TIMEOUT_S,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> S3Client:
-    """A boto3 S3 client as darkroom uses it: path-style for custom endpoints, bounded timeouts.
+    """A boto3 S3 client as darkroom uses it: path-style for custom endpoints, short timeouts
+    and few retries (see the module docstring for what they bound).
 
     Credentials and region left ``None`` come from boto3's usual chain (environment, ``~/.aws``,
     instance roles), the region falling back to ``us-east-1``. Checksums are only sent where S3
@@ -426,9 +470,9 @@ def make_client(
     )
     config = Config(
         s3={"addressing_style": "path" if endpoint_url else "auto"},
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=5,
-        read_timeout=60,
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
         max_pool_connections=max_pool_connections,
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
@@ -470,8 +514,26 @@ def from_url(rest: str, environ: Mapping[str, str]) -> S3Store:
         access_key_id=access_key,
         secret_access_key=secret_key,
         session_token=environ.get("AWS_SESSION_TOKEN") or None,
+        connect_timeout=_number(environ, CONNECT_TIMEOUT_ENV, DEFAULT_CONNECT_TIMEOUT_S),
+        read_timeout=_number(environ, READ_TIMEOUT_ENV, DEFAULT_READ_TIMEOUT_S),
+        max_attempts=int(_number(environ, MAX_ATTEMPTS_ENV, DEFAULT_MAX_ATTEMPTS, whole=True)),
     )
     try:
         return S3Store(client, bucket, prefix)
     except StorageError as error:
         raise ValueError(f"S3 storage unusable: {error}") from None
+
+
+def _number(environ: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    """The positive number set in ``environ[name]`` (a whole one if ``whole``), else ``default``."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        kind = "a whole number" if whole else "a number of seconds"
+        raise ValueError(f"{name} must be {kind} above 0")
+    return value

@@ -1,5 +1,5 @@
 """``/metrics`` scraped over real HTTP: counters move for every door, labels name route templates
-(never ids), access follows ``DARKROOM_METRICS``, and workers' numbers add up."""
+(never ids), access follows ``DARKROOM_METRICS`` (off unless set), and workers' numbers add up."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
 
 from darkroom.app import create_app
+from darkroom.config import Settings
 from darkroom.core.access import Role
 from darkroom.core.runtime import Runtime
 from tests import images as samples
@@ -31,11 +33,12 @@ Start = Callable[..., str]
 
 @pytest.fixture
 def start(api_runtime: Runtime) -> Iterator[Start]:
-    """Start a server on ``api_runtime`` with some settings changed; return its URL."""
+    """Start a server on ``api_runtime`` with some settings changed (``metrics`` "on" unless
+    given); return its URL."""
     with ExitStack() as servers:
 
         def started(**settings: Any) -> str:
-            for name, value in settings.items():
+            for name, value in {"metrics": "on", **settings}.items():
                 setattr(api_runtime.settings, name, value)
             return servers.enter_context(serve(create_app(runtime=api_runtime)))
 
@@ -189,6 +192,67 @@ def test_token_protected_metrics_need_the_bearer_token(start: Start) -> None:
 def test_metrics_off_is_not_found(start: Start) -> None:
     base = start(metrics="off")
     assert httpx.get(f"{base}/metrics").status_code == 404
+
+
+def test_metrics_by_default_are_not_served(api_runtime: Runtime) -> None:
+    with serve(create_app(runtime=api_runtime)) as base:
+        assert httpx.get(f"{base}/metrics").status_code == 404
+
+
+def test_metrics_token_alone_serves_metrics_to_its_bearer_only(
+    start: Start, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DARKROOM_METRICS", raising=False)
+    monkeypatch.setenv("DARKROOM_METRICS_TOKEN", "scrape-token-6")
+    chosen = Settings(data_dir=tmp_path)
+    base = start(metrics=chosen.metrics, metrics_token=chosen.metrics_token)
+
+    assert httpx.get(f"{base}/metrics").status_code == 401
+    assert scrape(base, headers={"Authorization": "Bearer scrape-token-6"})
+
+
+METRICS_ENV = ("DARKROOM_METRICS", "DARKROOM_METRICS_TOKEN")
+
+
+@pytest.mark.parametrize(
+    ("environ", "mode"),
+    [
+        ({}, "off"),
+        ({"DARKROOM_METRICS_TOKEN": "t"}, "token"),
+        ({"DARKROOM_METRICS": "on"}, "on"),
+        ({"DARKROOM_METRICS": "off"}, "off"),
+        ({"DARKROOM_METRICS": "token", "DARKROOM_METRICS_TOKEN": "t"}, "token"),
+    ],
+)
+def test_metrics_mode_follows_the_environment(
+    environ: dict[str, str], mode: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in METRICS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, setting in environ.items():
+        monkeypatch.setenv(name, setting)
+
+    assert Settings(data_dir=tmp_path).metrics == mode
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"DARKROOM_METRICS": "token"},
+        {"DARKROOM_METRICS": "on", "DARKROOM_METRICS_TOKEN": "t"},
+        {"DARKROOM_METRICS": "off", "DARKROOM_METRICS_TOKEN": "t"},
+    ],
+)
+def test_metrics_token_without_token_mode_or_token_mode_without_token_is_refused(
+    environ: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in METRICS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, setting in environ.items():
+        monkeypatch.setenv(name, setting)
+
+    with pytest.raises(ValidationError, match="go together"):
+        Settings(data_dir=tmp_path)
 
 
 WORKER = """

@@ -47,6 +47,7 @@ from tests import images as samples
 from tests._postgres import PostgresServer, stopped
 from tests.api.cyclos.client import CyclosClient
 from tests.cluster._cluster import ADMIN, PASSWORD, Cluster, Instance
+from tests.storage._s3 import EmulatorProcess
 
 RECOVERY_BOUND_S = 10.0  # how long the instances may take to answer again after the database
 UNAVAILABLE = "the database cannot be reached; try again"
@@ -677,3 +678,94 @@ def test_instance_killed_mid_stream_loses_no_acknowledged_upload(cluster: Cluste
     assert report.blobs == len(unreferenced_ages)
     assert_acknowledged_readable()
     assert_every_image_has_its_bytes(cluster)
+
+
+# --- 8. the blob store stopped and started again --------------------------------------------------
+
+
+STORE_UNAVAILABLE = "the blob store cannot be reached; try again"
+
+
+def _until(status: int, call: Callable[[], httpx.Response], what: str) -> httpx.Response:
+    """``call()`` again until it answers ``status``, for at most RECOVERY_BOUND_S."""
+    deadline = time.monotonic() + RECOVERY_BOUND_S
+    while (answer := call()).status_code != status:
+        assert time.monotonic() < deadline, (what, answer.status_code, answer.text[:200])
+        time.sleep(0.05)
+    return answer
+
+
+def test_blob_store_down_answers_503_in_every_door_then_recovers(
+    cluster: Cluster, s3_process: EmulatorProcess
+) -> None:
+    """The S3 endpoint's process killed (its port refuses connections) and started again: while
+    it is down, bytes neither instance has rendered before and uploads answer 503 with
+    ``Retry-After: 1`` in each door's error shape (a Moov public image, a Procore image file, a
+    Cyclos image content, a Moov upload), metadata still answers, and ``/readyz`` says the store
+    is not ready while the database is; once the store is back the same requests succeed on both
+    instances, which were not restarted, with the right bytes."""
+    account = str(uuid.uuid4())
+    admin = {instance.name: moov(cluster, instance) for instance in cluster.instances}
+    created = moov_upload(admin[cluster.a.name], account, samples.jpeg(320, 240, seed=next(_seeds)))
+    public_id = created.json()["publicID"]
+    world = procore_project(cluster)
+    procore_data = samples.jpeg(seed=next(_seeds))
+    procore_image = procore_upload(world.client(cluster.a), world, procore_data).json()
+    procore_file = _path(procore_image["url"])
+    user = _unique("cyclist")
+    cluster.add_user(user)
+    cyclos_id = (
+        cyclos(cluster, cluster.a, user)
+        .upload_user_image("self", ("me.png", samples.png(40, 30, seed=next(_seeds))))
+        .text
+    )
+    pids = [instance.pid for instance in cluster.instances]
+
+    def requests(instance: Instance, n: int) -> dict[str, Callable[[], httpx.Response]]:
+        """Every door's request on ``instance``; the sizes are the n-th instance's own."""
+        procore_client = world.client(instance)
+
+        def upload() -> httpx.Response:
+            data = samples.jpeg(seed=next(_seeds))
+            return moov_upload(admin[instance.name], account, data)
+
+        return {
+            "moov": lambda: httpx.get(f"{instance.url}/images/{public_id}?size={100 + n}x{75 + n}"),
+            "procore": lambda: procore_client.get(procore_file),
+            "cyclos": lambda: cyclos(cluster, instance, user).get_image_content(
+                cyclos_id, width=20 + 2 * n
+            ),
+            "upload": upload,
+        }
+
+    doors = {i.name: requests(i, n) for n, i in enumerate(cluster.instances)}
+    moov_error = {"error": STORE_UNAVAILABLE}
+    with s3_process.stopped():
+        for calls in doors.values():
+            _assert_503(calls["moov"](), moov_error)
+            _assert_503(calls["procore"](), {**moov_error, "message": STORE_UNAVAILABLE})
+            _assert_503(
+                calls["cyclos"](),
+                {
+                    "kind": "general",
+                    "exceptionType": "Unavailable",
+                    "exceptionMessage": STORE_UNAVAILABLE,
+                },
+            )
+            _assert_503(calls["upload"](), moov_error)
+            shown = world.client(cluster.a).get(world.image(procore_image["id"]))
+            assert shown.status_code == 200  # metadata needs only the database
+        for instance in cluster.instances:
+            ready = _until(503, lambda i=instance: httpx.get(f"{i.url}/readyz"), instance.name)
+            assert ready.json()["checks"] == {"database": "ok", "storage": "error: Unavailable"}
+
+    for n, instance in enumerate(cluster.instances):
+        _until(200, lambda i=instance: httpx.get(f"{i.url}/readyz"), instance.name)
+        calls = doors[instance.name]
+        variant = _until(200, calls["moov"], "moov")
+        assert pyvips.Image.new_from_buffer(variant.content, "").width == 100 + n
+        assert _until(200, calls["procore"], "procore").content == procore_data
+        content = _until(200, calls["cyclos"], "cyclos")
+        assert pyvips.Image.new_from_buffer(content.content, "").width == 20 + 2 * n
+        _until(201, calls["upload"], "upload")
+    assert [instance.pid for instance in cluster.instances] == pids

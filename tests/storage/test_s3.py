@@ -18,9 +18,18 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from darkroom.errors import NotFound
+from darkroom.errors import NotFound, Unavailable
 from darkroom.storage import S3Store, StorageError, open_store
-from darkroom.storage.s3 import ENDPOINT_ENV, MIN_PART_SIZE, S3Client, make_client
+from darkroom.storage.s3 import (
+    CONNECT_TIMEOUT_ENV,
+    ENDPOINT_ENV,
+    MAX_ATTEMPTS_ENV,
+    MIN_PART_SIZE,
+    READ_TIMEOUT_ENV,
+    S3Client,
+    make_client,
+)
+from tests.live import free_port
 from tests.storage._s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Emulator
 
 PART = MIN_PART_SIZE
@@ -378,6 +387,34 @@ def test_s3_unreachable_endpoint_raises_storage_error(unused_port: int) -> None:
         S3Store(client, "bucket")
 
 
+STORE_CALLS: dict[str, Any] = {
+    **{name: call for name, (_, call) in STUBBED.items()},
+    "exists": lambda store: store.exists("k"),
+    "put": lambda store: store.put("blobs/k", io.BytesIO(b"v")),
+}
+
+
+@pytest.mark.parametrize("method", sorted(STORE_CALLS))
+def test_s3_endpoint_down_after_start_raises_unavailable(unused_port: int, method: str) -> None:
+    """A store built while its endpoint answered (the one HEAD of the bucket is answered by
+    botocore's Stubber), used once nothing listens there: every call is an outage, with
+    darkroom's default timeouts and retries, and nothing names the endpoint or a secret."""
+    client = make_client(
+        endpoint_url=f"http://127.0.0.1:{unused_port}",
+        access_key_id=ACCESS_KEY_ID,
+        secret_access_key=SECRET_ACCESS_KEY,
+    )
+    with Stubber(client) as stub:
+        stub.add_response("head_bucket", {})
+        store = S3Store(client, "bucket")
+
+    with pytest.raises(Unavailable) as caught:
+        STORE_CALLS[method](store)
+
+    assert caught.value.service == "blob store"
+    assert caught.value.message == "the blob store cannot be reached; try again"
+
+
 def test_s3_no_credentials_anywhere_raises_storage_error(
     s3: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
@@ -393,11 +430,7 @@ def test_s3_no_credentials_anywhere_raises_storage_error(
 
 @pytest.fixture
 def unused_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()
 
 
 # open_store
@@ -439,6 +472,32 @@ def test_open_store_s3_url_with_explicit_environ_falls_back_to_default_region(
     assert list(store.keys()) == []
 
 
+def test_open_store_s3_timeouts_and_attempts_come_from_environment(s3: Emulator) -> None:
+    environ = {
+        ENDPOINT_ENV: s3.endpoint(),
+        CONNECT_TIMEOUT_ENV: "0.5",
+        READ_TIMEOUT_ENV: "30",
+        MAX_ATTEMPTS_ENV: "4",
+        **ENV,
+    }
+
+    store = open_store(f"s3://{s3.new_bucket()}", environ=environ)
+
+    assert isinstance(store, S3Store)
+    config = store._client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (0.5, 30.0)
+    assert config.retries["total_max_attempts"] == 4
+
+
+def test_open_store_s3_without_timeout_settings_uses_short_defaults(s3: Emulator) -> None:
+    store = open_store(f"s3://{s3.new_bucket()}", environ={ENDPOINT_ENV: s3.endpoint(), **ENV})
+
+    assert isinstance(store, S3Store)
+    config = store._client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (1.0, 5.0)
+    assert config.retries["total_max_attempts"] == 2
+
+
 def test_open_store_s3_url_of_missing_bucket_raises_value_error(s3: Emulator) -> None:
     environ = {ENDPOINT_ENV: s3.endpoint(), **ENV}
 
@@ -476,6 +535,10 @@ def test_open_store_bad_s3_url_raises_value_error_without_secrets(url: str) -> N
         {ENDPOINT_ENV: "host:9000"},
         {"AWS_ACCESS_KEY_ID": "id-without-secret"},
         {"AWS_SECRET_ACCESS_KEY": "secret-without-id"},
+        {CONNECT_TIMEOUT_ENV: "0"},
+        {READ_TIMEOUT_ENV: "soon"},
+        {MAX_ATTEMPTS_ENV: "1.5"},
+        {MAX_ATTEMPTS_ENV: "-1"},
     ],
 )
 def test_open_store_bad_s3_settings_raise_value_error_without_secrets(
