@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from darkroom.errors import Invalid
@@ -99,6 +100,16 @@ class BlobStore(Protocol):
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Every key starting with ``prefix`` (a plain string prefix), in no promised order."""
+        ...
+
+    def local_path(self, key: str) -> Path | None:
+        """Where ``key`` lives on this machine's disk, for servers that send files themselves
+        (ASGI ``pathsend``, nginx's ``X-Accel-Redirect``); None for stores that keep no files."""
+        ...
+
+    def presigned_url(self, key: str, seconds: int) -> str | None:
+        """A URL that reads ``key`` without credentials for ``seconds``; None for stores that
+        cannot hand one out."""
         ...
 
 

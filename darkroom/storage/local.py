@@ -111,6 +111,9 @@ class LocalStore:
         themselves (``pathsend``, nginx's ``X-Accel-Redirect``)."""
         return self._path(key)
 
+    def presigned_url(self, key: str, seconds: int) -> str | None:
+        return None  # files are only sent by darkroom itself, or a fronting nginx
+
     def delete(self, key: str) -> None:
         path = self._path(key)
         with contextlib.suppress(*_ABSENT):

@@ -11,6 +11,7 @@ import io
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from darkroom.errors import Conflict, NotFound
@@ -66,6 +67,12 @@ class MemoryStore:
 
     def size(self, key: str) -> int:
         return len(self._get(key))
+
+    def local_path(self, key: str) -> Path | None:
+        return None
+
+    def presigned_url(self, key: str, seconds: int) -> str | None:
+        return None
 
     def exists(self, key: str) -> bool:
         check_key(key)

@@ -58,6 +58,7 @@ import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, BinaryIO, NoReturn, cast
 
 import boto3
@@ -242,7 +243,10 @@ class S3Store:
         with self._translated(key):
             self._client.delete_object(Bucket=self.bucket, Key=name)
 
-    def presigned_url(self, key: str, seconds: int) -> str:
+    def local_path(self, key: str) -> Path | None:
+        return None  # objects are sent by streaming them, or by a presigned redirect
+
+    def presigned_url(self, key: str, seconds: int) -> str | None:
         """A URL that GETs ``key`` without credentials for ``seconds`` (signed here, no request
         to the endpoint)."""
         params = {"Bucket": self.bucket, "Key": self._name(key)}

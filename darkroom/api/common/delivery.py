@@ -145,8 +145,7 @@ def _from_store(
 ) -> Response:
     settings = rt.settings
     headers = {**prepared.headers, "Content-Type": found.format.mime_type}
-    local_path = getattr(rt.store, "local_path", None)
-    local = local_path(found.storage_key) if local_path is not None else None
+    local = rt.store.local_path(found.storage_key)
     if local is not None and settings.accel_redirect:
         accel = {**headers, "X-Accel-Redirect": settings.accel_redirect + found.storage_key}
         return Response(media_type=headers["Content-Type"], headers=accel)
@@ -225,11 +224,7 @@ def _rendition(plan: Plan) -> str:
 
 def _presigned(rt: Runtime, found: Delivery) -> str | None:
     seconds = rt.settings.storage_redirect_seconds
-    presign = getattr(rt.store, "presigned_url", None)
-    if not seconds or presign is None:
-        return None
-    url: str = presign(found.storage_key, seconds)
-    return url
+    return rt.store.presigned_url(found.storage_key, seconds) if seconds else None
 
 
 def _redirect_headers(rt: Runtime) -> dict[str, str]:
