@@ -255,7 +255,9 @@ class Image(Base):
         Index("ix_images_album_position", "album_id", "position"),
         # The list's access paths: a project newest first; a project's images by id (those its
         # trade tags name); a location's images newest first (core.query says how each is used).
-        Index("ix_images_space_created", "space_id", "created_at", "id", *_LISTED),
+        # location_id in the first: PostgreSQL pages a location subtree by walking the project
+        # newest first and testing the location from the index entry (migration 0005).
+        Index("ix_images_space_created", "space_id", "created_at", "id", *_LISTED, "location_id"),
         Index("ix_images_space_id", "space_id", "id", *_LISTED),
         Index("ix_images_location", "location_id", "created_at", "id", *_LISTED, "space_id"),
         Index("ix_images_space_updated", "space_id", "updated_at"),

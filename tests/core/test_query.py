@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,34 @@ def test_list_trade_filter_matches_any_trade(runtime: Runtime, scope: Scope, alb
     b = _add(runtime, scope, album, 2, trade_ids=[t2.id, t3.id])
     _add(runtime, scope, album, 3)
     assert sorted(_ids(runtime, scope, ImageQuery(trade_ids=[t1.id, t3.id]))) == [a.id, b.id]
+
+
+def test_list_trade_filter_total_and_page_keep_every_other_filter_and_visibility(
+    runtime: Runtime, scope: Scope, album: Album
+) -> None:
+    # On PostgreSQL the count of a trade filter starts from the tags (core/query.py): whatever
+    # else filters the list must still apply to it, as to the page.
+    uploader = make_actor(runtime, "uma")
+    as_uploader = trusted_scope(scope.space, uploader)
+    stranger = trusted_scope(scope.space, make_actor(runtime, "sam"))
+    with runtime.transaction() as session:
+        concrete = trades.create(session, scope, "Concrete")
+    tagged = [concrete.id]
+    shown = _add(runtime, as_uploader, album, 1, day(3), trade_ids=tagged)
+    _add(runtime, as_uploader, album, 2, day(4), trade_ids=tagged, private=True)
+    _add(runtime, as_uploader, album, 3, day(20), trade_ids=tagged)  # outside the range
+    _add(runtime, as_uploader, album, 4, day(5))  # untagged
+    trashed = _add(runtime, as_uploader, album, 5, day(6), trade_ids=tagged)
+    with runtime.transaction() as session:
+        images.trash(session, as_uploader, session.get_one(Image, trashed.id))
+    query = ImageQuery(trade_ids=tagged, created=TimeRange(day(1), day(9)))
+
+    with runtime.transaction() as session:
+        page = list_images(session, stranger, query)
+        trash = list_images(session, stranger, replace(query, deleted=Deleted.ONLY))
+
+    assert ([image.id for image in page.items], page.total) == ([shown.id], 1)
+    assert ([image.id for image in trash.items], trash.total) == ([trashed.id], 1)
 
 
 def test_list_trade_filter_keeps_to_the_project_of_a_company_trade(
