@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     max_frames: int = Field(100, gt=0)
     render_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
 
+    # `darkroom serve` (docs/operations.md, "Workers and the server"): worker processes, and how
+    # long a stop or a restart waits for in-flight requests before it kills a worker.
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
+    graceful_timeout: int = Field(30, ge=1)
+
     trash_retention_days: int = 30
     upload_expiry_hours: int = 24 * 7
     temp_image_hours: int = 24

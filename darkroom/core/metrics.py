@@ -73,6 +73,13 @@ HTTP_RESPONSE_BYTES = Counter(
     "Response body bytes sent.",
     ["door", "operation"],
 )
+WORKER_REQUESTS = Gauge(
+    "darkroom_worker_requests",
+    "Requests answered by this worker process since it started. With several workers "
+    "(`darkroom serve --workers`) one series per live worker, labelled with its pid: how evenly "
+    "they share the load.",
+    multiprocess_mode="liveall",
+)
 RATE_LIMITED = Counter(
     "darkroom_rate_limited_requests_total",
     "Requests refused by rate limiting, by door. darkroom has no rate limiting yet: this stays "

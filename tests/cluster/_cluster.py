@@ -235,6 +235,9 @@ def instance_env(
         "AWS_REGION": "us-east-1",
         "DARKROOM_ADMIN_USER": ADMIN[0],
         "DARKROOM_ADMIN_PASSWORD": ADMIN[1],
+        # One worker process per instance, as before `serve --workers` (default: one per
+        # core): the cluster is about instances; tests/test_serve.py is about workers.
+        "DARKROOM_WORKERS": "1",
     }
 
 

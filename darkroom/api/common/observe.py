@@ -142,6 +142,7 @@ class ObserveMiddleware:
         operation = operation_of(scope)
         method = scope["method"] if scope["method"] in METHODS else "other"
         metrics.HTTP_REQUESTS.labels(door, operation, method, str(status)).inc()
+        metrics.WORKER_REQUESTS.inc()
         metrics.HTTP_DURATION.labels(door, operation, method).observe(seconds)
         if bytes_in:
             metrics.HTTP_REQUEST_BYTES.labels(door, operation).inc(bytes_in)

@@ -24,9 +24,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("variants", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "last_used_at", sa.DateTime(), nullable=False, server_default=sa.func.now()
-            )
+            sa.Column("last_used_at", sa.DateTime(), nullable=False, server_default=sa.func.now())
         )
         batch_op.create_index("ix_variants_last_used_at", ["last_used_at"])
     op.execute("UPDATE variants SET last_used_at = created_at")
