@@ -14,12 +14,13 @@ targets under three servers, each with two worker processes on 127.0.0.1:
   uvicorn (h11 on asyncio's own loop).
 
 For each target the servers run back to back (one at a time, never two at once), each started
-fresh, warmed for 2 s, then measured with ``wrk -t2 -c32 -d10s --latency``. The machine's cores
-are shared by wrk, the server and whatever else runs: compare the ratios within one target of
-one run (the last column, against the best server for that target), not figures across runs.
+fresh, warmed for 2 s, then measured with ``wrk -t2 -c32 -d10s --latency``; the round is repeated
+(``--rounds``) and medians shown. The machine's cores are shared by wrk, the server and whatever
+else runs: compare the ratios (to the best server of the same target and round), not figures
+across runs; the range says how far a ratio moved from round to round.
 
     .venv/bin/python bench/servers.py [--seconds 10] [--targets bare,file,healthz,variant]
-                                      [--servers uvicorn-uvloop,granian,uvicorn-h11] [--rounds 1]
+                                      [--servers uvicorn-uvloop,granian,uvicorn-h11] [--rounds 3]
 
 Installs Debian's ``wrk`` with apt-get when it is missing. Every server it starts listens on a
 free loopback port and is stopped by its process id.
@@ -85,8 +86,8 @@ class Target:
 TARGETS = {
     "bare": Target("bare", "bench._bare_asgi:app", factory=False, darkroom=False),
     "file": Target("file", "bench._file_asgi:app", factory=False, darkroom=False),
-    "healthz": Target("healthz", "darkroom.serving:worker_app", factory=True, darkroom=True),
-    "variant": Target("variant", "darkroom.serving:worker_app", factory=True, darkroom=True),
+    "healthz": Target("healthz", "darkroom.worker:worker_app", factory=True, darkroom=True),
+    "variant": Target("variant", "darkroom.worker:worker_app", factory=True, darkroom=True),
 }
 
 
@@ -234,7 +235,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--targets", default=",".join(TARGETS))
     parser.add_argument("--servers", default=",".join(SERVERS))
-    parser.add_argument("--rounds", type=int, default=1, help="repeat; medians are shown")
+    parser.add_argument("--rounds", type=int, default=3, help="repeat; medians are shown")
     args = parser.parse_args()
     targets = [TARGETS[name] for name in args.targets.split(",")]
     servers = args.servers.split(",")
@@ -249,33 +250,35 @@ def main() -> None:
         public_id = prepare(data) if any(t.darkroom for t in targets) else ""
         print(
             f"{WORKERS} workers each, wrk -t2 -c32 -d{args.seconds}s, {os.cpu_count()} cores, "
-            f"Python {sys.version.split()[0]}"
+            f"Python {sys.version.split()[0]}, {args.rounds} round(s), medians shown"
         )
+        print("ratio: req/s over the best server's for the same target in the same round")
         print(
             f"{'target':8} {'server':15} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'errors':>6} {'vs best':>7}"
+            f"{'errors':>6} {'ratio':>6} {'range':>10}"
         )
         for target in targets:
             runs: dict[str, list[Measure]] = {server: [] for server in servers}
+            ratios: dict[str, list[float]] = {server: [] for server in servers}
             for _ in range(args.rounds):
-                for server in servers:  # back to back: one pair's figures share the machine
-                    runs[server].append(
-                        measure(binary, server, target, data, public_id, args.seconds)
-                    )
-            medians = {
-                server: Measure(
-                    statistics.median(m.requests_per_s for m in ms),
-                    statistics.median(m.p50_ms for m in ms),
-                    statistics.median(m.p99_ms for m in ms),
-                    sum(m.errors for m in ms),
-                )
-                for server, ms in runs.items()
-            }
-            best = max(m.requests_per_s for m in medians.values())
-            for server, m in medians.items():
+                # Back to back: the figures of one round share the machine's load.
+                this_round = {
+                    server: measure(binary, server, target, data, public_id, args.seconds)
+                    for server in servers
+                }
+                best = max(m.requests_per_s for m in this_round.values())
+                for server, m in this_round.items():
+                    runs[server].append(m)
+                    ratios[server].append(m.requests_per_s / best)
+            for server, ms in runs.items():
+                spread = f"{min(ratios[server]):.2f}-{max(ratios[server]):.2f}"
                 print(
-                    f"{target.name:8} {server:15} {m.requests_per_s:9.0f} {m.p50_ms:8.2f} "
-                    f"{m.p99_ms:8.2f} {m.errors:6d} {m.requests_per_s / best:6.2f}x",
+                    f"{target.name:8} {server:15} "
+                    f"{statistics.median(m.requests_per_s for m in ms):9.0f} "
+                    f"{statistics.median(m.p50_ms for m in ms):8.2f} "
+                    f"{statistics.median(m.p99_ms for m in ms):8.2f} "
+                    f"{sum(m.errors for m in ms):6d} "
+                    f"{statistics.median(ratios[server]):5.2f}x {spread:>10}",
                     flush=True,
                 )
 

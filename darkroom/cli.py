@@ -174,7 +174,7 @@ def serve(
         f"darkroom on http://{settings.host}:{settings.port} with {settings.workers} "
         f"worker{'s' if settings.workers > 1 else ''} (data in {settings.data_dir})"
     )
-    serving.run(settings)
+    serving.exec_supervisor()
 
 
 @app.command()

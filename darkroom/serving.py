@@ -1,9 +1,10 @@
 """``darkroom serve``: granian and its worker processes, each with its own app and runtime.
 
-granian was chosen by measurement (bench/servers.py; docs/benchmarks.md, "HTTP server"). This
-process becomes its supervisor and keeps ``workers`` processes serving the port; on Linux each
-worker listens on its own socket bound with SO_REUSEPORT, and the kernel spreads connections
-over them.
+granian was chosen by measurement (bench/servers.py; docs/benchmarks.md, "HTTP server"). The
+command migrates, puts its flags in the environment (``export``) and execs ``python -m
+darkroom.serving`` (``exec_supervisor``), which becomes granian's supervisor: it keeps
+``workers`` processes (darkroom/worker.py) serving the port. On Linux each worker listens on its
+own socket bound with SO_REUSEPORT, and the kernel spreads connections over them.
 
 - SIGTERM or SIGINT: every worker stops accepting, finishes the requests in flight and exits; one
   still busy after ``graceful_timeout`` seconds is killed. The command then exits 0.
@@ -22,26 +23,21 @@ configures darkroom: ``export`` puts the command's flags there first.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
-import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-
-from fastapi import FastAPI
+from typing import NoReturn
 
 from darkroom import logs
-from darkroom.app import create_app
 from darkroom.config import Settings
-from darkroom.core.metrics import MULTIPROC_DIR_ENV
 
-WORKER_APP = f"{__name__}:worker_app"
+WORKER_APP = "darkroom.worker:worker_app"
 ENV_PREFIX = "DARKROOM_"
-# Set by ``run`` for its workers only: the process they must not outlive.
+MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's; see core/metrics.py
+# Set by ``run`` for its workers only: the process they must not outlive (darkroom/worker.py).
 SUPERVISOR_ENV = "DARKROOM_SERVE_SUPERVISOR_PID"
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # SIGHUP: how long a new worker and the old one it replaces both serve. granian cannot tell when
 # the new one is ready; it needs about 2 s to import and start here (5 s on a busy 2-core
 # machine), and binds its socket only then.
@@ -101,24 +97,18 @@ def run(settings: Settings) -> None:
     server.serve()
 
 
-def worker_app() -> FastAPI:
-    """A fresh app (and, in its lifespan, a fresh runtime) for one worker process.
-
-    Settings come from the environment only (see ``export``). Under ``run`` the worker is also
-    tied to its supervisor: if that is killed outright, the worker is killed too, rather than
-    serving on alone.
-    """
-    supervisor = os.environ.get(SUPERVISOR_ENV)
-    if supervisor is not None:
-        _die_with(int(supervisor))
-    return create_app(Settings())
+def exec_supervisor() -> NoReturn:
+    """Become a fresh ``python -m darkroom.serving``, which serves with the settings in the
+    environment. The same process (pid, signals, exit code) with none of the modules the command
+    loaded: the supervisor stays small (about 40 MB instead of 100)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", __name__])
 
 
-def _die_with(supervisor: int) -> None:
-    """SIGKILL this process when ``supervisor``, its parent, ends (Linux; elsewhere nothing)."""
-    if not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != supervisor:  # it was gone before prctl took effect
-        os.kill(os.getpid(), signal.SIGKILL)
+def main() -> None:
+    run(Settings())
+
+
+if __name__ == "__main__":
+    main()
