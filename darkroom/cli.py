@@ -18,7 +18,6 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import ArgumentError
 
-from darkroom import logs
 from darkroom.api import vocabulary
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
@@ -101,10 +100,15 @@ def main(
     ctx.obj = {name: value for name, value in given.items() if value is not None}
 
 
+def _overrides(ctx: typer.Context, **extra: Any) -> dict[str, Any]:
+    """The settings given as flags: the global ones, then ``extra`` (those that are not None)."""
+    given = ctx.obj if isinstance(ctx.obj, dict) else {}
+    return {**given, **{k: v for k, v in extra.items() if v is not None}}
+
+
 def _settings(ctx: typer.Context, **extra: Any) -> Settings:
     """Settings from the environment, overridden by the global flags and then by ``extra``."""
-    overrides = ctx.obj if isinstance(ctx.obj, dict) else {}
-    values = {**overrides, **{k: v for k, v in extra.items() if v is not None}}
+    values = _overrides(ctx, **extra)
     try:
         return Settings(**values)
     except ValidationError as error:
@@ -142,26 +146,35 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address (env DARKROOM_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (env DARKROOM_PORT).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes; default: one per core (env DARKROOM_WORKERS)."),
+    ] = None,
+    graceful_timeout: Annotated[
+        int | None,
+        typer.Option(
+            help="Seconds a stop or restart waits for requests in flight "
+            "(env DARKROOM_GRACEFUL_TIMEOUT)."
+        ),
+    ] = None,
 ) -> None:
-    """Migrate the database, then serve HTTP."""
-    import uvicorn
+    """Migrate the database, then serve HTTP with WORKERS processes.
 
-    from darkroom.app import create_app
+    SIGTERM or SIGINT stops after the requests in flight; SIGHUP replaces the workers one by one.
+    """
+    from darkroom import serving
 
+    given = {"host": host, "port": port, "workers": workers, "graceful_timeout": graceful_timeout}
     with _reported():
-        settings = _settings(ctx, host=host, port=port)
+        settings = _settings(ctx, **given)
     with _runtime(ctx, settings):
-        pass  # migrations done; the app opens its own runtime in its lifespan
+        pass  # migrations done, once, before any worker starts; each opens its own runtime
+    serving.export(_overrides(ctx, **given))  # the workers read their settings from there
     console.print(
-        f"darkroom on http://{settings.host}:{settings.port} (data in {settings.data_dir})"
+        f"darkroom on http://{settings.host}:{settings.port} with {settings.workers} "
+        f"worker{'s' if settings.workers > 1 else ''} (data in {settings.data_dir})"
     )
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        **logs.uvicorn_options(settings.log_format),
-    )
+    serving.exec_supervisor()
 
 
 @app.command()

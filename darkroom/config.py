@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     variant_cache_bytes: int = Field(1024 * MiB, ge=0)
     render_rate: float = Field(2.0, ge=0, allow_inf_nan=False)
     render_burst: int = Field(20, ge=1)
+    # `darkroom serve` (docs/operations.md, "Workers and the server"): worker processes, and how
+    # long a stop or a restart waits for in-flight requests before it kills a worker.
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
+    graceful_timeout: int = Field(30, ge=1)
 
     trash_retention_days: int = 30
     upload_expiry_hours: int = 24 * 7

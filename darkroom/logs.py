@@ -3,8 +3,9 @@
 With ``DARKROOM_LOG_FORMAT=json`` the ``darkroom`` loggers write JSON lines to stdout: one line
 per request (``darkroom.requests``, fields from ``api/common/observe.py``) and whatever else
 darkroom logs, each carrying the id of the request it happened in. ``darkroom serve`` then also
-writes uvicorn's own lines as JSON and turns its access log off, since the request lines replace
-it. The text format changes nothing: darkroom adds no handler and uvicorn keeps its defaults.
+writes the HTTP server's own lines (granian's, from every worker) as JSON and turns its access log
+off, since the request lines replace it. The text format changes nothing: darkroom adds no
+handler and the server keeps its defaults.
 """
 
 from __future__ import annotations
@@ -80,25 +81,24 @@ def json_handler() -> logging.Handler | None:
     return None
 
 
-def uvicorn_options(log_format: LogFormat) -> dict[str, Any]:
-    """Keyword arguments for ``uvicorn.run``: none for ``text``; for ``json``, uvicorn's own lines
-    as JSON and no access log (darkroom's request lines replace it)."""
+def server_log_config(log_format: LogFormat) -> dict[str, Any] | None:
+    """The HTTP server's logging (granian's ``log_dictconfig``): its defaults for ``text``; for
+    ``json``, its own lines as JSON on stderr and no access log (darkroom's request lines replace
+    it). Every worker applies it as it starts."""
     if log_format != "json":
-        return {}
+        return None
     json_to_stderr = {
         "class": "logging.StreamHandler",
         "formatter": "json",
         "stream": "ext://sys.stderr",
     }
-    config = {
+    return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
         "handlers": {"json": json_to_stderr},
         "loggers": {
-            "uvicorn": {"handlers": ["json"], "level": "INFO", "propagate": False},
-            "uvicorn.error": {"level": "INFO"},
-            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "_granian": {"handlers": ["json"], "level": "INFO", "propagate": False},
+            "granian.access": {"handlers": [], "level": "WARNING", "propagate": False},
         },
     }
-    return {"log_config": config, "access_log": False}

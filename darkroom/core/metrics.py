@@ -74,6 +74,13 @@ HTTP_RESPONSE_BYTES = Counter(
     "Response body bytes sent.",
     ["door", "operation"],
 )
+WORKER_REQUESTS = Gauge(
+    "darkroom_worker_requests",
+    "Requests answered by this worker process since it started. With several workers "
+    "(`darkroom serve --workers`) one series per live worker, labelled with its pid: how evenly "
+    "they share the load.",
+    multiprocess_mode="liveall",
+)
 RATE_LIMITED = Counter(
     "darkroom_rate_limited_requests_total",
     "Requests refused with 429, by door: renders asked for by a client without credentials "

@@ -237,6 +237,9 @@ def instance_env(
         "DARKROOM_ADMIN_PASSWORD": ADMIN[1],
         # The workloads render many new sizes from one loopback address on purpose.
         "DARKROOM_RENDER_RATE": "0",
+        # One worker process per instance, as before `serve --workers` (default: one per
+        # core): the cluster is about instances; tests/test_serve.py is about workers.
+        "DARKROOM_WORKERS": "1",
     }
 
 

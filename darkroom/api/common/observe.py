@@ -164,6 +164,7 @@ class ObserveMiddleware:
         method = scope["method"] if scope["method"] in METHODS else "other"
         series = _series(door, operation, method, status)
         series.requests.inc()
+        metrics.WORKER_REQUESTS.inc()
         series.duration.observe(seconds)
         if bytes_in:
             series.bytes_in.inc(bytes_in)
