@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 
 from fastapi import FastAPI, Request
 from fastapi.telemetry import TelemetryConfig
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(BodyLimitMiddleware, limit_for=body_cap, reject=reject)
     app.add_middleware(DeliveryLane, routes=doors.lanes(), runtime=lambda: app.state.runtime)
     # Added last, so outermost: it times whole answers and tags every one with its request id.
-    app.add_middleware(ObserveMiddleware, door_of=lambda path: doors.door_for(path).name)
+    door_name = lru_cache(maxsize=8192)(lambda path: doors.door_for(path).name)
+    app.add_middleware(ObserveMiddleware, door_of=door_name)
 
     @app.exception_handler(DarkroomError)
     async def domain_error(request: Request, error: Exception) -> Response:

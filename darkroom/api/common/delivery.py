@@ -112,7 +112,8 @@ def answer_from_memory(
         return None
     _SENT[_rendition(prepared.plan)].inc(len(hot.data))
     delivery.note_use(rt, prepared.plan)
-    return Response(hot.data, media_type=hot.media_type, headers=headers)
+    raw = _raw_headers(tuple(headers.items()), hot.media_type, len(hot.data))
+    return BytesSent(hot.data, raw)
 
 
 def send(rt: Runtime, prepared: Prepared, request_headers: Headers, ranges: bool) -> Response:
@@ -186,6 +187,24 @@ def _validators(
     if vary:
         headers["Vary"] = vary
     return MappingProxyType(headers)
+
+
+class BytesSent(Response):
+    """Bytes from memory with headers encoded once per image and size (the hot path)."""
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = 200
+        self.body = body
+        self.background = None
+        self.raw_headers = list(raw_headers)  # a copy: middleware appends to what is sent
+
+
+@lru_cache(maxsize=65_536)
+def _raw_headers(
+    headers: tuple[tuple[str, str], ...], media_type: str, length: int
+) -> list[tuple[bytes, bytes]]:
+    sent = {**dict(headers), "Content-Type": media_type, "Content-Length": str(length)}
+    return [(name.lower().encode(), value.encode("latin-1")) for name, value in sent.items()]
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

@@ -189,3 +189,11 @@ def test_a_delete_on_one_instance_is_seen_by_another_after_its_next_poll(
     other.generation.poll_once()
     # ...and after, it asks the database again.
     assert httpx.get(public, params={"size": "100x100"}).status_code == 404
+
+
+def test_bytes_sent_from_memory_carry_one_request_id_each(http: httpx.Client) -> None:
+    public = f"/images/{_upload(http, samples.png(300, 200))['publicID']}"
+    answers = [http.get(public, params={"size": "100x100"}) for _ in range(5)]
+    ids = [answer.headers.get_list("x-request-id") for answer in answers]
+    assert all(len(one) == 1 for one in ids)
+    assert len({one[0] for one in ids}) == 5
