@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from darkroom.core.runtime import Runtime
 
 FLUSH_EVERY = 5.0  # seconds between batched writes of noted uses
-RECOUNT_EVERY = 60.0  # seconds between sums of the stored total while this process stores
+RECOUNT_EVERY = 5.0  # seconds between sums of the stored total while this process stores (other
+# workers and instances store too: a short interval keeps their overshoot small)
 LOW_WATER = 0.9  # an eviction pass stops at this share of the budget
 VARIANTS_PREFIX = "variants/"  # where variants' own bytes are stored
 BATCH = 500  # rows per delete and ids per update
