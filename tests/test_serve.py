@@ -3,6 +3,7 @@ worker processes, its settings, its metrics, its graceful stop and restart."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -281,6 +282,19 @@ def test_metrics_from_any_worker_sum_every_worker(serve: Serve) -> None:
     scrapes = [scrape(served.base) for _ in range(10)]  # new connections: both workers answer
 
     assert {samples[key] for samples in scrapes} == {30.0}
+
+
+def test_json_logs_stay_json_lines_with_several_workers(serve: Serve) -> None:
+    served = serve("--workers", "2", env={"DARKROOM_LOG_FORMAT": "json"})
+    every_worker_answers(served, 2)
+    stop(served)
+
+    lines = [json.loads(line) for line in served.output().splitlines()]
+
+    loggers = {line["logger"] for line in lines}
+    assert {"darkroom.serve", "darkroom.requests", "_granian"} <= loggers
+    requests = [line for line in lines if line["logger"] == "darkroom.requests"]
+    assert {line["operation"] for line in requests} >= {"/healthz", "/metrics"}
 
 
 # --- stopping and restarting -----------------------------------------------------------------
