@@ -6,6 +6,7 @@ carry the same names, and calls the same core services the HTTP front doors call
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import ArgumentError
 
+from darkroom import logs
 from darkroom.api import vocabulary
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
@@ -170,10 +172,15 @@ def serve(
     with _runtime(ctx, settings):
         pass  # migrations done, once, before any worker starts; each opens its own runtime
     serving.export(_overrides(ctx, **given))  # the workers read their settings from there
-    console.print(
+    started = (
         f"darkroom on http://{settings.host}:{settings.port} with {settings.workers} "
         f"worker{'s' if settings.workers > 1 else ''} (data in {settings.data_dir})"
     )
+    if settings.log_format == "json":  # every line of a JSON log is JSON
+        logs.configure("json")
+        logging.getLogger("darkroom.serve").info(started)
+    else:
+        console.print(started)
     serving.exec_supervisor()
 
 

@@ -56,14 +56,14 @@ def export(values: Mapping[str, object]) -> None:
 
 
 def share_metrics(settings: Settings) -> Path | None:
-    """With several workers, the folder through which /metrics sums them, emptied; set in the
-    environment. ``PROMETHEUS_MULTIPROC_DIR`` if the operator set it, else
-    ``<data_dir>/run/metrics``. One worker keeps its metrics in memory (and its process_* series).
-    """
-    if settings.workers == 1:
+    """The folder through which /metrics sums the workers, emptied and set in the environment:
+    ``PROMETHEUS_MULTIPROC_DIR`` if the operator set it, else ``<data_dir>/run/metrics`` with
+    several workers. One worker without it keeps its metrics in memory (and its process_*
+    series)."""
+    given = os.environ.get(MULTIPROC_DIR_ENV)
+    if not given and settings.workers == 1:
         return None
-    folder = Path(os.environ.get(MULTIPROC_DIR_ENV) or settings.data_dir / "run" / "metrics")
-    folder = folder.resolve()
+    folder = Path(given or settings.data_dir / "run" / "metrics").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):  # the files prometheus_client writes, one per process
         stale.unlink()

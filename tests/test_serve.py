@@ -3,6 +3,7 @@ worker processes, its settings, its metrics, its graceful stop and restart."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -141,6 +142,19 @@ def answered_by_worker(base: str) -> dict[int, float]:
     }
 
 
+def every_worker_answers(served: Served, workers: int) -> dict[int, float]:
+    """Ask for /healthz on new connections until ``workers`` workers have each answered (a
+    worker starts serving only once it has loaded the app); the counts by pid."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        for _ in range(10):  # each on a new connection, which any listening worker may get
+            assert httpx.get(f"{served.base}/healthz").status_code == 200
+        answered = answered_by_worker(served.base)
+        if sum(1 for count in answered.values() if count > 0) >= workers:
+            return answered
+        assert time.monotonic() < deadline, f"not every worker answered: {answered}"
+
+
 def children(pid: int) -> set[int]:
     """The processes ``pid`` started (Linux /proc)."""
     found: set[int] = set()
@@ -227,21 +241,20 @@ def test_serve_with_admin_env_creates_a_working_admin(served: Served) -> None:
 
 def test_two_workers_both_answer_requests(serve: Serve) -> None:
     served = serve("--workers", "2")
-    for _ in range(40):  # each on a new connection, which either worker may accept
-        assert httpx.get(f"{served.base}/healthz").status_code == 200
 
-    answered = answered_by_worker(served.base)
+    answered = every_worker_answers(served, 2)
 
     assert set(answered) == worker_pids(served.process.pid)
     assert len(answered) == 2
-    assert all(count > 0 for count in answered.values()), answered
 
 
 def test_workers_setting_is_read_from_darkroom_workers(serve: Serve) -> None:
     served = serve(env={"DARKROOM_WORKERS": "3"})
 
-    assert len(worker_pids(served.process.pid)) == 3
-    assert len(answered_by_worker(served.base)) == 3
+    answered = every_worker_answers(served, 3)
+
+    assert set(answered) == worker_pids(served.process.pid)
+    assert len(answered) == 3
 
 
 def test_flags_reach_the_workers(serve: Serve, tmp_path: Path) -> None:
@@ -260,6 +273,7 @@ def test_flags_reach_the_workers(serve: Serve, tmp_path: Path) -> None:
 
 def test_metrics_from_any_worker_sum_every_worker(serve: Serve) -> None:
     served = serve("--workers", "2")
+    every_worker_answers(served, 2)
     for _ in range(30):
         assert httpx.get(f"{served.base}/readyz").status_code == 200
     labels = {"door": "darkroom", "operation": "/readyz", "method": "GET", "status": "200"}
@@ -268,7 +282,19 @@ def test_metrics_from_any_worker_sum_every_worker(serve: Serve) -> None:
     scrapes = [scrape(served.base) for _ in range(10)]  # new connections: both workers answer
 
     assert {samples[key] for samples in scrapes} == {30.0}
-    assert len(answered_by_worker(served.base)) == 2
+
+
+def test_json_logs_stay_json_lines_with_several_workers(serve: Serve) -> None:
+    served = serve("--workers", "2", env={"DARKROOM_LOG_FORMAT": "json"})
+    every_worker_answers(served, 2)
+    stop(served)
+
+    lines = [json.loads(line) for line in served.output().splitlines()]
+
+    loggers = {line["logger"] for line in lines}
+    assert {"darkroom.serve", "darkroom.requests", "_granian"} <= loggers
+    requests = [line for line in lines if line["logger"] == "darkroom.requests"]
+    assert {line["operation"] for line in requests} >= {"/healthz", "/metrics"}
 
 
 # --- stopping and restarting -----------------------------------------------------------------
@@ -305,6 +331,31 @@ def test_graceful_timeout_bounds_the_wait_for_requests_in_flight(serve: Serve) -
 
     assert answer is None or answer.status_code >= 500
     served.process.wait(timeout=STOP_TIMEOUT_S)
+
+
+def test_workers_do_not_outlive_a_killed_supervisor(serve: Serve) -> None:
+    served = serve("--workers", "2")
+    workers = worker_pids(served.process.pid)
+    assert len(workers) == 2
+
+    served.process.send_signal(signal.SIGKILL)
+    served.process.wait(timeout=STOP_TIMEOUT_S)
+
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while alive := {pid for pid in workers if running(pid)}:
+        assert time.monotonic() < deadline, f"workers {alive} serve on without their supervisor"
+        time.sleep(0.05)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{served.base}/healthz")
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie waiting for its new parent to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
 
 
 def test_sighup_replaces_the_workers_and_refuses_no_connection(serve: Serve) -> None:
