@@ -63,6 +63,7 @@ def start(
         "DARKROOM_DATA_DIR": str(folder / "data"),
         "DARKROOM_ADMIN_USER": ADMIN[0],
         "DARKROOM_ADMIN_PASSWORD": ADMIN[1],
+        "DARKROOM_METRICS": "on",  # off by default; these tests count workers by scraping it
         **({} if port_flag else {"DARKROOM_PORT": str(port)}),
         **(env or {}),
     }

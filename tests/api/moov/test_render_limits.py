@@ -38,6 +38,7 @@ def api_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
             storage_url=f"file://{data / 'blobs'}",
             render_rate=0.01,
             render_burst=2,
+            metrics="on",  # one test scrapes the refusals
         )
     )
     try:
