@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -147,21 +148,30 @@ def scope(runtime: Runtime, admin: Actor) -> Scope:
     return scope_for(runtime, admin)
 
 
-@pytest.fixture
-def api_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
-    """A runtime on SQLite and a local blob folder, for tests that speak HTTP to a server."""
-    data = tmp_path / "data"
+@contextmanager
+def sqlite_runtime(folder: Path, template: Path, **settings: Any) -> Iterator[Runtime]:
+    """A runtime on a fresh SQLite database and a local blob folder under ``folder``, with
+    ``settings`` changed from the defaults; closed when the block exits."""
+    data = folder / "data"
     rt = open_runtime(
         Settings(
             data_dir=data,
-            database_url=fresh_sqlite_database(tmp_path, sqlite_template),
+            database_url=fresh_sqlite_database(folder, template),
             storage_url=f"file://{data / 'blobs'}",
+            **settings,
         )
     )
     try:
         yield rt
     finally:
         rt.close()
+
+
+@pytest.fixture
+def api_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
+    """A runtime on SQLite and a local blob folder, for tests that speak HTTP to a server."""
+    with sqlite_runtime(tmp_path, sqlite_template) as rt:
+        yield rt
 
 
 @pytest.fixture

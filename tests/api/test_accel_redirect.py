@@ -11,13 +11,12 @@ import httpx
 import pytest
 
 from darkroom.app import create_app
-from darkroom.config import Settings
 from darkroom.core import accounts
 from darkroom.core.access import Role
-from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.runtime import Runtime
 from tests import images as samples
 from tests._nginx import nginx
-from tests.conftest import fresh_sqlite_database
+from tests.conftest import sqlite_runtime
 from tests.live import serve
 
 SNIPPET = Path(__file__).parents[2] / "deploy" / "nginx-accel.conf"
@@ -28,21 +27,13 @@ IMAGES = "/accounts/3a4ed2d9-03e1-4b0e-b45f-2a9ca72f8adb/images"
 
 @pytest.fixture
 def accel_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
-    data = tmp_path / "data"
-    settings = Settings(
-        data_dir=data,
-        database_url=fresh_sqlite_database(tmp_path, sqlite_template),
-        storage_url=f"file://{data / 'blobs'}",
-        accel_redirect=PREFIX,
-        memory_cache_bytes=0,  # every answer from the store, so every one is handed over
-    )
-    rt = open_runtime(settings)
-    with rt.transaction() as session:
-        accounts.create_principal(session, ADMIN[0], password=ADMIN[1], role=Role.ADMIN)
-    try:
+    # Nothing kept in memory: every answer comes from the store, so every one is handed over.
+    with sqlite_runtime(
+        tmp_path, sqlite_template, accel_redirect=PREFIX, memory_cache_bytes=0
+    ) as rt:
+        with rt.transaction() as session:
+            accounts.create_principal(session, ADMIN[0], password=ADMIN[1], role=Role.ADMIN)
         yield rt
-    finally:
-        rt.close()
 
 
 @pytest.fixture

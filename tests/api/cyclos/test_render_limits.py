@@ -11,29 +11,16 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from darkroom.config import Settings
-from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.runtime import Runtime
 from tests.api.cyclos.conftest import World, uploaded
-from tests.conftest import fresh_sqlite_database
+from tests.conftest import sqlite_runtime
 
 
 @pytest.fixture
 def api_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
     """This test's runtime behind the module's server, with an allowance of one render."""
-    data = tmp_path / "data"
-    rt = open_runtime(
-        Settings(
-            data_dir=data,
-            database_url=fresh_sqlite_database(tmp_path, sqlite_template),
-            storage_url=f"file://{data / 'blobs'}",
-            render_rate=0.01,
-            render_burst=1,
-        )
-    )
-    try:
+    with sqlite_runtime(tmp_path, sqlite_template, render_rate=0.01, render_burst=1) as rt:
         yield rt
-    finally:
-        rt.close()
 
 
 @pytest.fixture

@@ -15,13 +15,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from darkroom.config import Settings
-from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.runtime import Runtime
 from darkroom.db.models import Variant
 from tests import images as samples
 from tests.api.moov.conftest import ACCOUNT, decoded
 from tests.api.test_metrics import grew, scrape
-from tests.conftest import fresh_sqlite_database
+from tests.conftest import sqlite_runtime
 
 IMAGES = f"/accounts/{ACCOUNT}/images"
 RETRY_AFTER = "100"  # 1 / DARKROOM_RENDER_RATE
@@ -30,21 +29,10 @@ RETRY_AFTER = "100"  # 1 / DARKROOM_RENDER_RATE
 @pytest.fixture
 def api_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
     """The suite's server runtime, with a small render allowance."""
-    data = tmp_path / "data"
-    rt = open_runtime(
-        Settings(
-            data_dir=data,
-            database_url=fresh_sqlite_database(tmp_path, sqlite_template),
-            storage_url=f"file://{data / 'blobs'}",
-            render_rate=0.01,
-            render_burst=2,
-            metrics="on",  # one test scrapes the refusals
-        )
-    )
-    try:
+    with sqlite_runtime(
+        tmp_path, sqlite_template, render_rate=0.01, render_burst=2, metrics="on"
+    ) as rt:
         yield rt
-    finally:
-        rt.close()
 
 
 @pytest.fixture

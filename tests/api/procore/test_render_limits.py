@@ -12,30 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from darkroom.config import Settings
-from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.runtime import Runtime
 from tests import images as samples
 from tests.api.procore.conftest import assert_error, make_image
-from tests.conftest import fresh_sqlite_database
+from tests.conftest import sqlite_runtime
 
 
 @pytest.fixture
 def api_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
     """The suite's server runtime, with an allowance of one render."""
-    data = tmp_path / "data"
-    rt = open_runtime(
-        Settings(
-            data_dir=data,
-            database_url=fresh_sqlite_database(tmp_path, sqlite_template),
-            storage_url=f"file://{data / 'blobs'}",
-            render_rate=0.01,
-            render_burst=1,
-        )
-    )
-    try:
+    with sqlite_runtime(tmp_path, sqlite_template, render_rate=0.01, render_burst=1) as rt:
         yield rt
-    finally:
-        rt.close()
 
 
 @pytest.fixture
