@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -39,6 +40,13 @@ class LaneRoute:
     @property
     def pattern(self) -> re.Pattern[str]:
         return re.compile(_SEGMENT.sub(r"(?P<\1>[^/]+)", self.template))
+
+
+@lru_cache(maxsize=4096)
+def _query(raw: bytes) -> QueryParams:
+    """Parsed once per distinct query string: a gallery asks for the same few sizes (immutable,
+    so safe to share between requests)."""
+    return QueryParams(raw)
 
 
 class DeliveryLane:
@@ -65,7 +73,7 @@ class DeliveryLane:
         rt = self.runtime()
         headers = Headers(scope=scope)
         try:
-            wanted = route.translate(rt, path, QueryParams(scope["query_string"]), headers)
+            wanted = route.translate(rt, path, _query(scope["query_string"]), headers)
         except Exception:
             return False  # the route says what is wrong, in the door's words
         if wanted is None:
