@@ -7,7 +7,8 @@ darkroom.serving`` (``exec_supervisor``), which becomes granian's supervisor: it
 own socket bound with SO_REUSEPORT, and the kernel spreads connections over them.
 
 - SIGTERM or SIGINT: every worker stops accepting, finishes the requests in flight and exits; one
-  still busy after ``graceful_timeout`` seconds is killed. The command then exits 0.
+  still busy after ``graceful_timeout`` seconds is killed. The command then exits (0 when
+  every worker stopped by itself).
 - SIGHUP: the workers are replaced one at a time: a new one starts, both serve for
   ``RESTART_OVERLAP_S``, then the old one stops as above. The port never stops listening (with
   two workers or more, even if a new one is slow to start). Connections already queued on the
@@ -78,7 +79,7 @@ def run(settings: Settings) -> None:
 
     share_metrics(settings)
     os.environ[SUPERVISOR_ENV] = str(os.getpid())
-    # granian forks on Linux unless told otherwise; a fork would inherit this process's modules.
+    # granian forks on Linux unless told otherwise; spawn: each worker a fresh interpreter.
     multiprocessing.set_start_method("spawn", force=True)
     server = Granian(
         WORKER_APP,
