@@ -61,7 +61,6 @@ class Wanted:
     ask: Callable[[ImageRecord], Ask]
     cache_control: str = DEFAULT_CACHE_CONTROL
     vary: str | None = None
-    ranges: bool = True  # whether byte ranges of stored files are served
     client: str | None = None  # who pays for a render (an anonymous caller's address; None: no one)
 
 
@@ -83,14 +82,14 @@ async def answer(request: Request, rt: Runtime, wanted: Wanted) -> Response:
     early = answer_from_memory(rt, prepared, request.headers)
     if early is not None:
         return early
-    return await run_in_threadpool(send, rt, prepared, request.headers, wanted.ranges)
+    return await run_in_threadpool(send, rt, prepared, request.headers)
 
 
 def answer_blocking(rt: Runtime, wanted: Wanted, request_headers: Headers) -> Response:
     """``answer`` for a door whose operations already run in a worker thread."""
     prepared = prepare(rt, wanted)
     early = answer_from_memory(rt, prepared, request_headers)
-    return early if early is not None else send(rt, prepared, request_headers, wanted.ranges)
+    return early if early is not None else send(rt, prepared, request_headers)
 
 
 def prepare(rt: Runtime, wanted: Wanted) -> Prepared:
@@ -116,33 +115,30 @@ def answer_from_memory(
     return BytesSent(hot.data, raw)
 
 
-def send(rt: Runtime, prepared: Prepared, request_headers: Headers, ranges: bool) -> Response:
+def send(rt: Runtime, prepared: Prepared, request_headers: Headers) -> Response:
     """The bytes of ``prepared`` from the store (blocking: it may render them first). A stored
     copy found gone (the variant cache evicted it meanwhile) is looked for, or made, once more."""
     try:
-        return _send_found(rt, prepared, request_headers, ranges)
+        return _send_found(rt, prepared, request_headers)
     except NotFound:
         delivery.forget(rt, prepared.plan)
-        return _send_found(rt, prepared, request_headers, ranges)
+        return _send_found(rt, prepared, request_headers)
 
 
-def _send_found(
-    rt: Runtime, prepared: Prepared, request_headers: Headers, ranges: bool
-) -> Response:
+def _send_found(rt: Runtime, prepared: Prepared, request_headers: Headers) -> Response:
     plan = prepared.plan
     found = delivery.fetch(rt, plan, client=prepared.client)
     media_type = found.format.mime_type
-    ranged = ranges and "range" in request_headers
-    if not ranged and rt.hot.wanted(plan.etag, found.byte_size):
+    if "range" not in request_headers and rt.hot.wanted(plan.etag, found.byte_size):
         data = b"".join(rt.store.open_range(found.storage_key, 0, None))
         rt.hot.keep(plan.etag, media_type, data)
         _SENT[_rendition(plan)].inc(len(data))
         return Response(data, media_type=media_type, headers=prepared.headers)
-    return _from_store(rt, prepared, found, request_headers, ranges)
+    return _from_store(rt, prepared, found, request_headers)
 
 
 def _from_store(
-    rt: Runtime, prepared: Prepared, found: Delivery, request_headers: Headers, ranges: bool
+    rt: Runtime, prepared: Prepared, found: Delivery, request_headers: Headers
 ) -> Response:
     settings = rt.settings
     headers = {**prepared.headers, "Content-Type": found.format.mime_type}
@@ -155,7 +151,7 @@ def _from_store(
         if opened is None:
             raise NotFound("blob", found.storage_key)
         _SENT[_rendition(prepared.plan)].inc(opened.size)
-        return FileSent(opened, headers, request_headers if ranges else None)
+        return FileSent(opened, headers, request_headers)
     redirect = _presigned(rt, found)
     if redirect is not None:
         headers = {**headers, **_redirect_headers(rt)}

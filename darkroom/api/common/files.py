@@ -71,17 +71,15 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
 
 class FileSent(Response):
     """A ``LocalFile`` as a response with ``headers``; honours ``Range`` (and ``If-Range``) in
-    ``request_headers`` when given."""
+    ``request_headers``."""
 
-    def __init__(
-        self, file: LocalFile, headers: dict[str, str], request_headers: Headers | None
-    ) -> None:
+    def __init__(self, file: LocalFile, headers: dict[str, str], request_headers: Headers) -> None:
         self.file = file
         self.status_code = 200
         self.start, self.end = 0, file.size
-        sent = {**headers, "Accept-Ranges": "bytes" if request_headers is not None else "none"}
-        wanted = request_headers.get("range") if request_headers is not None else None
-        if wanted is not None and request_headers and _range_applies(request_headers, headers):
+        sent = {**headers, "Accept-Ranges": "bytes"}
+        wanted = request_headers.get("range")
+        if wanted is not None and _range_applies(request_headers, headers):
             try:
                 chosen = parse_range(wanted, file.size)
             except Unsatisfiable:
