@@ -1,4 +1,4 @@
-"""Latency of a filtered page of 100 images through core.query.list_images, on SQLite or PostgreSQL.
+"""Latency of a filtered page of 100 images through core.query.find_images, on SQLite or PostgreSQL.
 
 Fills a fresh SQLite database (under bench/.work/list/, removed afterwards), or with ``--postgres``
 a database on a throwaway PostgreSQL server (tests/_postgres.py), with N image rows
@@ -8,8 +8,9 @@ albums, a location tree of 5 buildings x 10 floors, and images tagged with 0-2 o
 created over the year 2024, 10% starred, 5% private, half of them placed at a floor.
 
 Then, as a member of the company (so the private-image rule applies), it times pages of 100 in
-one project through ``list_images`` (the count and the page, the ORM rows with their blob, album
-and trades loaded), each query shape with a different month / trade / building per run:
+one project through ``find_images``, as every door's list does (the count and the page, made
+into records with their blob, album, location, uploader and trades), each query shape with a
+different month / trade / building per run:
 
   created+starred   created_at within one month AND starred, newest first (Procore's default)
   trade             filters[trade_ids]=<one trade>, newest first
@@ -17,7 +18,7 @@ and trades loaded), each query shape with a different month / trade / building p
 
 and prints p50/p95 per shape. Goal: p95 <= 15 ms on SQLite, <= 10 ms on PostgreSQL. A fourth
 line, "100 ids", pages 100 images named by id: on PostgreSQL its SQL is 100 primary-key lookups,
-so it is the floor (transaction, driver and ORM) that every shape pays on this machine. (SQLite
+so it is the floor (transaction, driver and records) that every shape pays on this machine. (SQLite
 reads the project's index for ``id IN (...)`` instead, so there it is no floor.)
 
 With ``--analyze`` it runs ANALYZE after filling, so the planner knows how selective each index is
@@ -49,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from darkroom.config import Settings
 from darkroom.core.access import Actor, Role, Scope, trusted_scope
-from darkroom.core.query import ImageQuery, list_images
+from darkroom.core.query import ImageQuery, find_images
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.core.values import SortKey, TimeRange
 from darkroom.db import migrate
@@ -211,8 +212,7 @@ def shapes(rt: Runtime, scope: Scope) -> dict[str, Callable[[int], int]]:
         ]
 
     def page(query: ImageQuery) -> int:
-        with rt.transaction() as session:
-            return len(list_images(session, scope, query).items)
+        return len(find_images(rt, scope, query).items)
 
     with rt.transaction() as session:
         some = list(
@@ -292,7 +292,7 @@ def run(folder: Path, url: str, args: argparse.Namespace) -> None:
         p50, p95, size = timed(run, args.runs)
         verdict = f"ok (goal {goal} ms)" if p95 <= goal else f"OVER the {goal} ms goal"
         if name == "100 ids":  # on SQLite not a floor: it plans `id IN (...)` through the project
-            verdict = "floor: transaction, driver and ORM" if args.postgres else "reference"
+            verdict = "floor: transaction, driver and records" if args.postgres else "reference"
         print(f"{name:<20} {p50:>8.1f} {p95:>8.1f} {size:>5}  {verdict}")
     rt.close()
 

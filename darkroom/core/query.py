@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from darkroom.core import page_rows
 from darkroom.core.access import Scope
 from darkroom.core.liveness import unexpired_rows
 from darkroom.core.records import ImagePage as ImageRecordPage
-from darkroom.core.records import image_records
 from darkroom.core.runtime import Runtime
 from darkroom.core.values import DateRange, SortKey, TimeRange
 from darkroom.db.models import Album, Image, ImageTrade, Location
@@ -79,6 +79,13 @@ class ImagePage:
 
 def list_images(session: Session, scope: Scope, query: ImageQuery) -> ImagePage:
     """The page of images of the scope's space that ``query`` selects, and how many match in all."""
+    page, total = _page(session, scope, query)
+    ordered = select(Image).where(Image.id.in_(page)).order_by(*_order(query.sort))
+    return ImagePage(items=list(session.scalars(ordered).unique()), total=total)
+
+
+def _page(session: Session, scope: Scope, query: ImageQuery) -> tuple[Select[Any], int]:
+    """The statement selecting the ids of ``query``'s page, and how many images match in all."""
     if query.offset < 0 or query.limit < 0:
         raise Invalid("offset and limit must not be negative", field="page")
     filtered = _filtered(session, scope, query)
@@ -93,8 +100,7 @@ def list_images(session: Session, scope: Scope, query: ImageQuery) -> ImagePage:
         .limit(query.limit)
         .correlate(None)
     )
-    ordered = select(Image).where(Image.id.in_(page)).order_by(*_order(query.sort))
-    return ImagePage(items=list(session.scalars(ordered).unique()), total=total)
+    return page, total
 
 
 def _count_statement(
@@ -296,10 +302,12 @@ def album_ids_with_images(
 
 
 def find_images(rt: Runtime, scope: Scope, query: ImageQuery) -> ImageRecordPage:
-    """``list_images`` in a read-only transaction, answered with records."""
+    """``list_images`` in a read-only transaction, answered with records read straight from rows
+    (``core.page_rows``)."""
     with rt.reading() as session:
-        page = list_images(session, scope, query)
-        return ImageRecordPage(items=image_records(session, page.items), total=page.total)
+        page, total = _page(session, scope, query)
+        items = page_rows.image_records(session, page, _order(query.sort))
+        return ImageRecordPage(items=tuple(items), total=total)
 
 
 def albums_with_images(

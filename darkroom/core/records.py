@@ -303,14 +303,7 @@ def image_records(session: Session, rows: Sequence[models.Image]) -> tuple[Image
     """``rows`` as records, loading their uploaders and locations in two queries in all."""
     uploaders = _by_id(session, models.Principal, {r.uploader_id for r in rows})
     locations = _by_id(session, models.Location, {r.location_id for r in rows})
-    return tuple(
-        _image_record(
-            row,
-            uploader=uploaders.get(row.uploader_id) if row.uploader_id is not None else None,
-            location=locations.get(row.location_id) if row.location_id is not None else None,
-        )
-        for row in rows
-    )
+    return tuple(_orm_image_record(row, uploaders, locations) for row in rows)
 
 
 def image_record(session: Session, row: models.Image) -> ImageRecord:
@@ -319,18 +312,42 @@ def image_record(session: Session, row: models.Image) -> ImageRecord:
     return image_records(session, [row])[0]
 
 
-def _image_record(
-    row: models.Image, *, uploader: models.Principal | None, location: models.Location | None
+def _orm_image_record(
+    row: models.Image,
+    uploaders: Mapping[int, models.Principal],
+    locations: Mapping[int, models.Location],
 ) -> ImageRecord:
+    uploader = uploaders.get(row.uploader_id) if row.uploader_id is not None else None
+    location = locations.get(row.location_id) if row.location_id is not None else None
+    return image_record_of(
+        row,
+        album=album_record(row.album),
+        blob=blob_record(row.blob),
+        location=location_record(location) if location is not None else None,
+        uploader=principal_record(uploader) if uploader is not None else None,
+        trades=tuple(trade_record(t) for t in sorted(row.trades, key=lambda t: t.id)),
+    )
+
+
+def image_record_of(
+    row: models.Image,
+    *,
+    album: AlbumRecord,
+    blob: BlobRecord,
+    location: LocationRecord | None,
+    uploader: PrincipalRecord | None,
+    trades: tuple[TradeRecord, ...],
+) -> ImageRecord:
+    """The record of image ``row`` (an ORM row, or a row read by ``core.page_rows``)."""
     return ImageRecord(
         id=row.id,
         uuid=row.uuid,
         public_id=row.public_id,
         key=row.key,
         space_id=row.space_id,
-        album=album_record(row.album),
+        album=album,
         position=row.position,
-        blob=blob_record(row.blob),
+        blob=blob,
         name=row.name,
         description=row.description,
         alt_text=row.alt_text,
@@ -340,10 +357,10 @@ def _image_record(
         height=row.height,
         taken_at=row.taken_at,
         log_date=row.log_date,
-        location=location_record(location) if location is not None else None,
+        location=location,
         gps_lat=row.gps_lat,
         gps_long=row.gps_long,
-        uploader=principal_record(uploader) if uploader is not None else None,
+        uploader=uploader,
         uploader_id=row.uploader_id,
         guest_key=row.guest_key,
         expires_at=row.expires_at,
@@ -351,7 +368,7 @@ def _image_record(
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
         extras=_frozen(row.extras),
-        trades=tuple(trade_record(t) for t in sorted(row.trades, key=lambda t: t.id)),
+        trades=trades,
     )
 
 
