@@ -23,6 +23,7 @@ from darkroom.core import metrics, renditions, variants
 from darkroom.core.records import BlobRecord, ImageRecord
 from darkroom.core.renditions import Ask
 from darkroom.core.runtime import Runtime
+from darkroom.core.tallies import Tally
 from darkroom.core.variants import Delivery, Plan
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
     "resolve",
 ]
 
-_RESOLVED_FROM_MEMORY = metrics.RESOLUTION_LOOKUPS.labels("hit")
+_RESOLVED_FROM_MEMORY = Tally(metrics.RESOLUTION_LOOKUPS.labels("hit"))  # see core/tallies.py
 _VARIANT_KNOWN = metrics.VARIANT_LOOKUPS.labels("hit")
 
 

@@ -13,10 +13,12 @@ from typing import NamedTuple
 
 from darkroom.core import metrics
 from darkroom.core.lru import LRU
+from darkroom.core.tallies import Tally
 
 DEFAULT_MAX_ITEM_BYTES = 512 * 1024
 _SEEN_KEYS = 65_536  # keys asked for once, remembered so the second ask admits the bytes
-_HITS, _MISSES = metrics.MEMORY_LOOKUPS.labels("hit"), metrics.MEMORY_LOOKUPS.labels("miss")
+_HITS = Tally(metrics.MEMORY_LOOKUPS.labels("hit"))  # counted on the hot path: core/tallies.py
+_MISSES = Tally(metrics.MEMORY_LOOKUPS.labels("miss"))
 
 
 class Hot(NamedTuple):

@@ -36,6 +36,7 @@ from prometheus_client import (
 )
 from sqlalchemy import Engine, event
 
+from darkroom.core import tallies
 from darkroom.errors import Conflict, DarkroomError, Invalid, TooLarge, Unsupported
 
 MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -299,7 +300,9 @@ def multiprocess_dir() -> str | None:
 
 def exposition() -> tuple[bytes, str]:
     """The metrics in Prometheus' text format, and its content type: this process's, or every
-    worker's summed when ``PROMETHEUS_MULTIPROC_DIR`` is set."""
+    worker's summed when ``PROMETHEUS_MULTIPROC_DIR`` is set (other workers' tallies of the hot
+    path are at most a second late: ``core/tallies.py``)."""
+    tallies.flush()
     path = multiprocess_dir()
     if path is None:
         return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
@@ -310,6 +313,7 @@ def exposition() -> tuple[bytes, str]:
 
 def process_stopped() -> None:
     """A worker is shutting down: its live gauges stop counting (its counters stay summed)."""
+    tallies.flush()
     path = multiprocess_dir()
     if path is not None:
         multiprocess.mark_process_dead(os.getpid(), path)  # type: ignore[no-untyped-call]

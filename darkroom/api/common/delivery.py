@@ -21,7 +21,6 @@ from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
-from types import MappingProxyType
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -33,6 +32,7 @@ from darkroom.core import delivery, metrics
 from darkroom.core.delivery import Ask, Delivery, Plan
 from darkroom.core.records import ImageRecord
 from darkroom.core.runtime import Runtime
+from darkroom.core.tallies import Tally
 from darkroom.errors import NotFound
 
 # Variants are immutable per (blob, spec) and their ETag changes with the bytes, so caches may keep
@@ -41,7 +41,7 @@ DEFAULT_CACHE_CONTROL = "public, max-age=86400"
 # Images only their owner and managers see must not sit in shared caches.
 PRIVATE_CACHE_CONTROL = "private, max-age=86400"
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
-_SENT = {kind: metrics.IMAGE_BYTES_SENT.labels(kind) for kind in ("original", "variant")}
+_SENT = {kind: Tally(metrics.IMAGE_BYTES_SENT.labels(kind)) for kind in ("original", "variant")}
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Prepared:
 
     image: ImageRecord
     plan: Plan
-    headers: Mapping[str, str]  # shared between requests: copy to change
+    headers: SentHeaders  # shared between requests: copy to change
     client: str | None = None
 
 
@@ -103,16 +103,14 @@ def answer_from_memory(
 ) -> Response | None:
     """A 304 when the client's copy is current, else the bytes when memory holds them; None
     when the store must be read."""
-    headers = prepared.headers
     if _not_modified(request_headers, prepared.plan.etag, prepared.image):
-        return Response(status_code=304, headers=headers)
+        return BytesSent(b"", prepared.headers.encoded(), status=304)
     hot = rt.hot.get(prepared.plan.etag)
     if hot is None or "range" in request_headers:
         return None
     _SENT[_rendition(prepared.plan)].inc(len(hot.data))
     delivery.note_use(rt, prepared.plan)
-    raw = _raw_headers(tuple(headers.items()), hot.media_type, len(hot.data))
-    return BytesSent(hot.data, raw)
+    return BytesSent(hot.data, prepared.headers.encoded(hot.media_type, len(hot.data)))
 
 
 def send(rt: Runtime, prepared: Prepared, request_headers: Headers) -> Response:
@@ -164,16 +162,14 @@ def _from_store(
     )
 
 
-def _headers(image: ImageRecord, plan: Plan, wanted: Wanted) -> Mapping[str, str]:
+def _headers(image: ImageRecord, plan: Plan, wanted: Wanted) -> SentHeaders:
     public = image.album.policy.visible_to_guests and not image.private
     cache_control = wanted.cache_control if public else PRIVATE_CACHE_CONTROL
     return _validators(plan.etag, image.updated_at.timestamp(), cache_control, wanted.vary)
 
 
 @lru_cache(maxsize=65_536)  # hot images are asked for again and again: format their dates once
-def _validators(
-    etag: str, modified: float, cache_control: str, vary: str | None
-) -> Mapping[str, str]:
+def _validators(etag: str, modified: float, cache_control: str, vary: str | None) -> SentHeaders:
     headers = {
         "ETag": etag,
         "Last-Modified": formatdate(modified, usegmt=True),
@@ -182,25 +178,59 @@ def _validators(
     }
     if vary:
         headers["Vary"] = vary
-    return MappingProxyType(headers)
+    return SentHeaders(headers)
 
 
 class BytesSent(Response):
-    """Bytes from memory with headers encoded once per image and size (the hot path)."""
+    """Bytes from memory (or none, for a 304) with headers encoded once per image and size (the
+    hot path)."""
 
-    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
-        self.status_code = 200
+    def __init__(
+        self, body: bytes, raw_headers: list[tuple[bytes, bytes]], *, status: int = 200
+    ) -> None:
+        self.status_code = status
         self.body = body
         self.background = None
         self.raw_headers = list(raw_headers)  # a copy: middleware appends to what is sent
 
 
-@lru_cache(maxsize=65_536)
-def _raw_headers(
-    headers: tuple[tuple[str, str], ...], media_type: str, length: int
-) -> list[tuple[bytes, bytes]]:
-    sent = {**dict(headers), "Content-Type": media_type, "Content-Length": str(length)}
-    return [(name.lower().encode(), value.encode("latin-1")) for name, value in sent.items()]
+class SentHeaders(Mapping[str, str]):
+    """The headers sent with one image under one plan and cache policy: made once and shared
+    by every request for it (``_validators``), so each encoded form is made once too."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = dict(headers)
+        self._encoded: dict[tuple[str, int] | None, list[tuple[bytes, bytes]]] = {}
+
+    def __getitem__(self, name: str) -> str:
+        return self._headers[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        return len(self._headers)
+
+    def encoded(self, media_type: str | None = None, length: int = 0) -> list[tuple[bytes, bytes]]:
+        """As ASGI sends them, with a body of ``media_type`` and ``length`` (None: no body)."""
+        key = None if media_type is None else (media_type, length)
+        found = self._encoded.get(key)
+        if found is None:
+            body = (
+                {}
+                if media_type is None
+                else {"Content-Type": media_type, "Content-Length": str(length)}
+            )
+            found = [
+                (name.lower().encode(), value.encode("latin-1"))
+                for name, value in {**self._headers, **body}.items()
+            ]
+            if len(self._encoded) < _ENCODINGS_KEPT:
+                self._encoded[key] = found
+        return found
+
+
+_ENCODINGS_KEPT = 8  # per image: its media types (Accept) and the 304
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

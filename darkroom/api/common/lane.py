@@ -9,12 +9,18 @@ the delivery routes the doors declare (``LaneRoute``), and answers such requests
 the very functions the doors' routes use (``api/common/delivery.py``). Anything else, and any
 request the lane is not sure of (a parameter that does not parse, a header the door checks),
 goes on to the app unchanged, where the route answers it, and fills the memory for next time.
+
+What a door's translation made of a request is remembered too, keyed by everything it was
+allowed to read: the path, the query string and the headers its route declares (``reads``; it is
+shown no other). So a request asked before skips translation and lookups, until the next change
+anywhere (the change counter of ``core/generation.py``) makes every such answer be worked out
+again.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,7 +28,8 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from darkroom.api.common import delivery, observe
-from darkroom.api.common.delivery import Wanted
+from darkroom.api.common.delivery import Prepared, Wanted
+from darkroom.core.lru import LRU
 from darkroom.core.runtime import Runtime
 
 # A door's translation of a request into what it wants sent; raising anything (or returning
@@ -32,10 +39,22 @@ Translate = Callable[[Runtime, dict[str, str], QueryParams, Headers], Wanted | N
 _SEGMENT = re.compile(r"\{(\w+)\}")
 
 
+# What ``answer_from_memory`` reads of a request, besides what the door's translation reads.
+_CONDITIONS = frozenset({b"if-none-match", b"if-modified-since", b"range"})
+_REMEMBERED_SHAPES = 16_384
+
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+
 @dataclass(frozen=True)
 class LaneRoute:
     template: str  # the route's own template, e.g. "/images/{public_id}" (also its metric label)
     translate: Translate
+    reads: frozenset[str] = frozenset()  # the request headers ``translate`` is shown (lower case)
+
+    @property
+    def raw_reads(self) -> frozenset[bytes]:
+        return frozenset(name.encode("latin-1") for name in self.reads)
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -54,36 +73,73 @@ class DeliveryLane:
         self, app: ASGIApp, *, routes: Sequence[LaneRoute], runtime: Callable[[], Runtime]
     ) -> None:
         self.app = app
-        self.routes = [(route, route.pattern) for route in routes]
+        self.routes = [(route, route.pattern, route.raw_reads) for route in routes]
         self.runtime = runtime
+        # (route template, path, query, headers read) -> (generation, what it was translated to)
+        self._prepared: LRU[Hashable, tuple[int, Prepared]] = LRU(_REMEMBERED_SHAPES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            for route, pattern in self.routes:
+            for route, pattern, reads in self.routes:
                 match = pattern.fullmatch(scope["path"])
                 if match is not None:
-                    if await self._answered(route, match.groupdict(), scope, receive, send):
+                    if await self._answered(route, match, reads, scope, receive, send):
                         return
                     break
         await self.app(scope, receive, send)
 
     async def _answered(
-        self, route: LaneRoute, path: dict[str, str], scope: Scope, receive: Receive, send: Send
+        self,
+        route: LaneRoute,
+        match: re.Match[str],
+        reads: frozenset[bytes],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> bool:
         rt = self.runtime()
-        headers = Headers(scope=scope)
-        try:
-            wanted = route.translate(rt, path, _query(scope["query_string"]), headers)
-        except Exception:
-            return False  # the route says what is wrong, in the door's words
-        if wanted is None:
-            return False
-        prepared = delivery.prepared_from_memory(rt, wanted)
+        read, conditions = _split(scope["headers"], reads)
+        prepared = self._prepare(rt, route, match, read, scope)
         if prepared is None:
             return False
-        response = delivery.answer_from_memory(rt, prepared, headers)
+        response = delivery.answer_from_memory(rt, prepared, Headers(raw=conditions))
         if response is None:
             return False
         observe.name_operation(scope, route.template)
         await response(scope, receive, send)
         return True
+
+    def _prepare(
+        self, rt: Runtime, route: LaneRoute, match: re.Match[str], read: RawHeaders, scope: Scope
+    ) -> Prepared | None:
+        """What the route makes of the request, from memory only (None: the app must answer)."""
+        shape = (route.template, scope["path"], scope["query_string"], read)
+        epoch = rt.resolutions.epoch()  # before the lookups: a change during them is not missed
+        known = self._prepared.get(shape)
+        if known is not None and known[0] == epoch:
+            return known[1]
+        try:
+            query = _query(scope["query_string"])
+            wanted = route.translate(rt, match.groupdict(), query, Headers(raw=list(read)))
+        except Exception:
+            return None  # the route says what is wrong, in the door's words
+        if wanted is None:
+            return None
+        prepared = delivery.prepared_from_memory(rt, wanted)
+        if prepared is not None:
+            self._prepared.put(shape, (epoch, prepared))
+        return prepared
+
+
+def _split(
+    headers: Iterable[tuple[bytes, bytes]], reads: frozenset[bytes]
+) -> tuple[RawHeaders, list[tuple[bytes, bytes]]]:
+    """The headers the route reads, and those the delivery's conditions read."""
+    read: list[tuple[bytes, bytes]] = []
+    conditions: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if name in reads:
+            read.append((name, value))
+        elif name in _CONDITIONS:
+            conditions.append((name, value))
+    return tuple(read), conditions

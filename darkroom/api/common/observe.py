@@ -30,12 +30,13 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from prometheus_client import Counter, Histogram
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from darkroom import logs
 from darkroom.core import metrics
+from darkroom.core.tallies import Tally
 
 REQUEST_ID_HEADER = "x-request-id"
 # Ids other systems make (UUIDs, ULIDs, trace ids) pass; anything that could break a header or a
@@ -79,9 +80,26 @@ def operation_of(scope: Scope) -> str:
     return template if isinstance(template, str) else UNMATCHED
 
 
+_RAW_REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
+
+
 def _incoming_id(scope: Scope) -> str | None:
-    given = Headers(scope=scope).get(REQUEST_ID_HEADER)
-    return given if given is not None and SANE_REQUEST_ID.fullmatch(given) else None
+    for name, value in scope["headers"]:
+        if name == _RAW_REQUEST_ID_HEADER:
+            given = value.decode("latin-1")
+            return given if SANE_REQUEST_ID.fullmatch(given) else None
+    return None
+
+
+def _tagged(message: Message, rid: str) -> None:
+    """Give the response start ``message`` the one ``X-Request-Id`` header, ``rid``."""
+    headers = message.get("headers")
+    if not isinstance(headers, list):
+        headers = message["headers"] = list(headers or ())
+    if any(name.lower() == _RAW_REQUEST_ID_HEADER for name, _ in headers):
+        MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid  # a door set one: replace it
+    else:
+        headers.append((_RAW_REQUEST_ID_HEADER, rid.encode("latin-1")))
 
 
 def _plain_last_resort(scope: Scope) -> bool:
@@ -93,21 +111,24 @@ def _plain_last_resort(scope: Scope) -> bool:
 
 
 class _Series(NamedTuple):
-    requests: Counter
+    requests: Tally
     duration: Histogram
     bytes_in: Counter
-    bytes_out: Counter
+    bytes_out: Tally
 
 
 @lru_cache(maxsize=4096)  # label values are bounded (doors, templates, methods, statuses)
 def _series(door: str, operation: str, method: str, status: int) -> _Series:
     """The labelled children of one kind of request, looked up once rather than per request."""
     return _Series(
-        metrics.HTTP_REQUESTS.labels(door, operation, method, str(status)),
+        Tally(metrics.HTTP_REQUESTS.labels(door, operation, method, str(status))),
         metrics.HTTP_DURATION.labels(door, operation, method),
         metrics.HTTP_REQUEST_BYTES.labels(door, operation),
-        metrics.HTTP_RESPONSE_BYTES.labels(door, operation),
+        Tally(metrics.HTTP_RESPONSE_BYTES.labels(door, operation)),
     )
+
+
+_WORKER_REQUESTS = Tally(metrics.WORKER_REQUESTS)
 
 
 class ObserveMiddleware:
@@ -143,7 +164,7 @@ class ObserveMiddleware:
             nonlocal status, bytes_out, started
             if message["type"] == "http.response.start":
                 started, status = True, message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid  # the one id sent
+                _tagged(message, rid)
             elif message["type"] == "http.response.body":
                 bytes_out += len(message.get("body", b""))
                 if not message.get("more_body", False):
@@ -172,7 +193,7 @@ class ObserveMiddleware:
         method = scope["method"] if scope["method"] in METHODS else "other"
         series = _series(door, operation, method, status)
         series.requests.inc()
-        metrics.WORKER_REQUESTS.inc()
+        _WORKER_REQUESTS.inc()
         series.duration.observe(seconds)
         if bytes_in:
             series.bytes_in.inc(bytes_in)

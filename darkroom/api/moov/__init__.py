@@ -28,7 +28,7 @@ def install(app: FastAPI, doors: DoorRegistry) -> None:
             prefixes=PREFIXES,
             render_error=errors.render_error,
             max_body_bytes=MOOV_REQUEST_BYTES,
-            lanes=(LaneRoute(routes.PUBLIC, routes.public_wanted),),
+            lanes=(LaneRoute(routes.PUBLIC, routes.public_wanted, reads=routes.PUBLIC_READS),),
         )
     )
     app.include_router(routes.router)

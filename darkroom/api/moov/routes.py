@@ -99,6 +99,9 @@ async def public_image(request: Request, rt: RuntimeDep, public_id: str) -> Resp
 router.add_api_route(PUBLIC, public_image, methods=["HEAD"], include_in_schema=False)
 
 
+PUBLIC_READS = frozenset({"x-moov-version", "accept"})  # the headers public_wanted reads
+
+
 def public_wanted(
     rt: Runtime, path: dict[str, str], query: QueryParams, headers: Headers
 ) -> Wanted | None:

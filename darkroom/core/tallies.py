@@ -1,0 +1,77 @@
+"""Counts of the hot path, kept in plain numbers and added to their Prometheus series about
+once a second.
+
+With several workers every Prometheus increment writes to the worker's shared metrics file
+(``core/metrics.py``), about 3 µs each; a cached image answered from memory counts six things
+(request, bytes, memory hit, resolution hit...), which was a fifth of its cost. A ``Tally`` adds
+to a number under a lock instead, and ``flush`` hands the sums to the real series: every second
+from a background thread (started on first use), before each exposition, and when a worker
+stops. So a scrape sees the hot path's counts at most a second late.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+FLUSH_EVERY_S = 1.0
+
+
+class Incrementable(Protocol):
+    def inc(self, amount: float = 1) -> None: ...
+
+
+class Tally:
+    """Increments of ``series`` (a counter or gauge child), added to it on ``flush``."""
+
+    def __init__(self, series: Incrementable) -> None:
+        self.series = series
+        self._pending = 0.0
+        self._lock = threading.Lock()
+        with _registry_lock:
+            _tallies.append(self)
+
+    def inc(self, amount: float = 1) -> None:
+        if not _flusher.started:
+            _flusher.start()
+        with self._lock:
+            self._pending += amount
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, 0.0
+        if pending:
+            self.series.inc(pending)
+
+
+_tallies: list[Tally] = []
+_registry_lock = threading.Lock()
+
+
+def flush() -> None:
+    """Add every tally's pending count to its series now."""
+    with _registry_lock:
+        tallies = list(_tallies)
+    for tally in tallies:
+        tally.flush()
+
+
+class _Flusher:
+    def __init__(self) -> None:
+        self.started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.started:
+                return
+            self.started = True
+            threading.Thread(target=self._run, name="darkroom-tallies", daemon=True).start()
+
+    def _run(self) -> None:
+        stop = threading.Event()
+        while not stop.wait(FLUSH_EVERY_S):
+            flush()
+
+
+_flusher = _Flusher()
