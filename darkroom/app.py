@@ -72,7 +72,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return doors.door_for(path).render_error(error)
 
     app.add_middleware(BodyLimitMiddleware, limit_for=body_cap, reject=reject)
-    app.add_middleware(DeliveryLane, routes=doors.lanes(), runtime=lambda: app.state.runtime)
+    app.add_middleware(
+        DeliveryLane,
+        routes=doors.lanes(),
+        runtime=lambda: app.state.runtime,
+        refuse=lambda path, error: rate_limits.render(doors, path, error),
+    )
     # Added last, so outermost: it times whole answers and tags every one with its request id.
     door_name = lru_cache(maxsize=8192)(lambda path: doors.door_for(path).name)
     app.add_middleware(ObserveMiddleware, door_of=door_name)

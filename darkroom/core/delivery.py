@@ -68,7 +68,13 @@ def resolve(rt: Runtime, key: Hashable | None, find: Callable[[], ImageRecord]) 
 
 
 def remembered_plan(rt: Runtime, blob: BlobRecord, ask: Ask) -> Plan | None:
-    return rt.plans.get((blob.sha256, ask))
+    """``plan`` when it needs no storage access (made in memory if need be), else None."""
+    found = rt.plans.get((blob.sha256, ask))
+    if found is None:
+        found = renditions.plan_from_memory(blob, ask)
+        if found is not None:
+            rt.plans.put((blob.sha256, ask), found)
+    return found
 
 
 def plan(rt: Runtime, blob: BlobRecord, ask: Ask) -> Plan:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from darkroom.core.runtime import Runtime
 
 FLUSH_EVERY = 5.0  # seconds between batched writes of noted uses
+THREAD_NAME = "darkroom-variant-cache"  # the thread that writes them and evicts
 RECOUNT_EVERY = 5.0  # seconds between sums of the stored total while this process stores (other
 # workers and instances store too: a short interval keeps their overshoot small)
 LOW_WATER = 0.9  # an eviction pass stops at this share of the budget
@@ -236,9 +237,7 @@ class Evictor:
             return
         with self._guard:
             if self._worker is None and not self._closed:
-                self._worker = threading.Thread(
-                    target=self._run, name="darkroom-variant-cache", daemon=True
-                )
+                self._worker = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
                 self._worker.start()
 
     def _run(self) -> None:

@@ -14,6 +14,7 @@ transparent, else JPEG, else the first format the API allows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from darkroom.core import variants
@@ -52,12 +53,29 @@ def plan(rt: Runtime, blob: StoredBlob, ask: Ask) -> Plan:
     """What ``deliver`` would send for ``blob`` under ``ask``, named by its ETag, decided without
     reading the image's bytes (but for a first look at a head whose format the API cannot send
     as it is: that answer is remembered by ``core.delivery``)."""
+    made = _plan(blob, ask, lambda: _head(rt, blob))
+    assert made is not None  # the head was read when needed
+    return made
+
+
+def plan_from_memory(blob: StoredBlob, ask: Ask) -> Plan | None:
+    """``plan`` when it needs no look at the image's head, else None (it would read the store)."""
+    return _plan(blob, ask, lambda: None)
+
+
+def _plan(blob: StoredBlob, ask: Ask, head: Callable[[], bytes | None]) -> Plan | None:
     box_w, box_h = _box(blob, ask)
     whole = box_w in (0, blob.width) and box_h in (0, blob.height)
-    if whole and served_format(rt, blob, ask) is ImageFormat(blob.format) and ask.stored_bytes:
-        return variants.scrubbed_plan(blob) if ask.scrub else variants.original_plan(blob)
+    if whole and ask.stored_bytes:
+        served = _output_format(blob, _kept_format(blob, ask), ask, head)
+        if served is None:
+            return None
+        if served is ImageFormat(blob.format):
+            return variants.scrubbed_plan(blob) if ask.scrub else variants.original_plan(blob)
     spec = RenderSpec(0, 0) if whole else RenderSpec(box_w, box_h)
-    output = _output_format(rt, blob, spec.output_format(ImageFormat(blob.format)), ask)
+    output = _output_format(blob, spec.output_format(ImageFormat(blob.format)), ask, head)
+    if output is None:
+        return None
     return variants.variant_plan(blob, RenderSpec(spec.width, spec.height, format=output))
 
 
@@ -69,20 +87,32 @@ def deliver(rt: Runtime, blob: StoredBlob, ask: Ask, *, client: str | None = Non
 
 def served_format(rt: Runtime, blob: StoredBlob, ask: Ask) -> ImageFormat:
     """The format ``deliver`` sends ``blob`` in at its original size."""
+    served = _output_format(blob, _kept_format(blob, ask), ask, lambda: _head(rt, blob))
+    assert served is not None  # the head was read when needed
+    return served
+
+
+def _kept_format(blob: StoredBlob, ask: Ask) -> ImageFormat:
     source = ImageFormat(blob.format)
-    kept = source if ask.stored_bytes else RenderSpec(0, 0).output_format(source)
-    return _output_format(rt, blob, kept, ask)
+    return source if ask.stored_bytes else RenderSpec(0, 0).output_format(source)
 
 
-def _output_format(rt: Runtime, blob: StoredBlob, encoded: ImageFormat, ask: Ask) -> ImageFormat:
-    """The format policy (module docstring); ``encoded`` is what the encoder makes of the source."""
+def _output_format(
+    blob: StoredBlob, encoded: ImageFormat, ask: Ask, head: Callable[[], bytes | None]
+) -> ImageFormat | None:
+    """The format policy (module docstring); ``encoded`` is what the encoder makes of the source.
+    None when it takes a look at the image's head and ``head`` gives none."""
     if ask.preferred is not None and _allowed(ask.preferred, ask.formats):
         return ask.preferred
     if _allowed(encoded, ask.formats):
         return encoded
     assert ask.formats is not None  # every format is allowed when there is no list
-    if ImageFormat.PNG in ask.formats and may_have_alpha(ImageFormat(blob.format), _head(rt, blob)):
-        return ImageFormat.PNG
+    if ImageFormat.PNG in ask.formats:
+        found = head()
+        if found is None:
+            return None
+        if may_have_alpha(ImageFormat(blob.format), found):
+            return ImageFormat.PNG
     if ImageFormat.JPEG in ask.formats:
         return ImageFormat.JPEG
     return min(ask.formats)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from darkroom.config import Settings
@@ -101,6 +101,15 @@ class Runtime:
             session.begin(),
         ):
             yield session
+
+    @contextmanager
+    def peeking(self) -> Iterator[Connection]:
+        """A read-only transaction on a bare connection, without an ORM session: for lookups of
+        a row on hot paths (is this variant stored?), at a fraction of a session's cost."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(**{READ_ONLY: True})
+            with connection.begin():
+                yield connection
 
     def ping(self) -> None:
         """Ask the database for ``SELECT 1``; whatever the driver raises on failure propagates

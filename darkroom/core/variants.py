@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from darkroom.core import metrics
@@ -215,18 +215,43 @@ def _variant_etag(sha256: str, spec_key: str) -> str:
     return '"' + hashlib.sha256(f"{sha256}:{spec_key}".encode()).hexdigest()[:40] + '"'
 
 
+class _StoredVariant(Protocol):
+    """What ``_delivery`` reads of a variant: a ``Variant`` or a row of ``_STORED``."""
+
+    id: int
+    spec_key: str
+    storage_key: str
+    format: str
+    width: int
+    height: int
+    byte_size: int
+
+
+# Built once, with its values bound at each lookup.
+_STORED = select(
+    Variant.id,
+    Variant.spec_key,
+    Variant.storage_key,
+    Variant.format,
+    Variant.width,
+    Variant.height,
+    Variant.byte_size,
+).where(Variant.blob_sha256 == bindparam("sha256"), Variant.spec_key == bindparam("spec_key"))
+
+
 def _cached(rt: Runtime, sha256: str, spec_key: str) -> Delivery | None:
-    with rt.reading() as session:
-        row = session.scalar(
-            select(Variant).where(Variant.blob_sha256 == sha256, Variant.spec_key == spec_key)
-        )
+    # A bare connection: asked on every render and every refusal (a flood of new sizes is
+    # refused only after this says none is stored), so it must cost little.
+    with rt.peeking() as connection:
+        found = connection.execute(_STORED, {"sha256": sha256, "spec_key": spec_key}).first()
+    row = cast(_StoredVariant | None, found)
     if row is None or not rt.store.exists(row.storage_key):
         return None  # never made, or evicted (row or object gone): rendered again
     rt.evictor.note_use(row.id)  # variant cache LRU: noted in memory, written in batches
     return _delivery(row, sha256)
 
 
-def _delivery(row: Variant, sha256: str) -> Delivery:
+def _delivery(row: _StoredVariant, sha256: str) -> Delivery:
     return Delivery(
         storage_key=row.storage_key,
         etag=_variant_etag(sha256, row.spec_key),

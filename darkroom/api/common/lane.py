@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, QueryParams
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from darkroom.api.common import delivery, observe
+from darkroom.api.common import delivery, observe, rate_limits
 from darkroom.api.common.delivery import Prepared, Wanted
 from darkroom.core.lru import LRU
 from darkroom.core.runtime import Runtime
+from darkroom.errors import RateLimited
 
 # A door's translation of a request into what it wants sent; raising anything (or returning
 # None) hands the request to the app, which answers it in full, errors included.
@@ -70,9 +73,15 @@ def _query(raw: bytes) -> QueryParams:
 
 class DeliveryLane:
     def __init__(
-        self, app: ASGIApp, *, routes: Sequence[LaneRoute], runtime: Callable[[], Runtime]
+        self,
+        app: ASGIApp,
+        *,
+        routes: Sequence[LaneRoute],
+        runtime: Callable[[], Runtime],
+        refuse: Callable[[str, RateLimited], Response],
     ) -> None:
         self.app = app
+        self.refuse = refuse  # the 429 of the door serving a path
         self.routes = [(route, route.pattern, route.raw_reads) for route in routes]
         self.runtime = runtime
         # (route template, path, query, headers read) -> (generation, what it was translated to)
@@ -102,12 +111,30 @@ class DeliveryLane:
         prepared = self._prepare(rt, route, match, read, scope)
         if prepared is None:
             return False
-        response = delivery.answer_from_memory(rt, prepared, Headers(raw=conditions))
+        conditional = Headers(raw=conditions)
+        response = delivery.answer_from_memory(rt, prepared, conditional)
         if response is None:
-            return False
+            response = await self._from_store(rt, prepared, conditional, scope)
+            if response is None:
+                return False
         observe.name_operation(scope, route.template)
         await response(scope, receive, send)
         return True
+
+    async def _from_store(
+        self, rt: Runtime, prepared: Prepared, conditional: Headers, scope: Scope
+    ) -> Response | None:
+        """The bytes from the store, as the route sends them (rendered first if need be, charged
+        to the caller's address); a refused render is answered here too, so a flood of new
+        sizes costs a lookup each, not a trip through the app. Anything else going wrong hands
+        the request to the app (None), which says what in the door's words."""
+        charged = replace(prepared, client=_client_address(scope))
+        try:
+            return await run_in_threadpool(delivery.send, rt, charged, conditional)
+        except RateLimited as refused:
+            return self.refuse(scope["path"], refused)
+        except Exception:
+            return None
 
     def _prepare(
         self, rt: Runtime, route: LaneRoute, match: re.Match[str], read: RawHeaders, scope: Scope
@@ -121,14 +148,18 @@ class DeliveryLane:
         try:
             query = _query(scope["query_string"])
             wanted = route.translate(rt, match.groupdict(), query, Headers(raw=list(read)))
+            prepared = delivery.prepared_from_memory(rt, wanted) if wanted else None
         except Exception:
             return None  # the route says what is wrong, in the door's words
-        if wanted is None:
-            return None
-        prepared = delivery.prepared_from_memory(rt, wanted)
         if prepared is not None:
             self._prepared.put(shape, (epoch, prepared))
         return prepared
+
+
+def _client_address(scope: Scope) -> str:
+    """Whom renders are charged to: the peer's address (as ``rate_limits.client_address``)."""
+    client = scope.get("client")
+    return client[0] if client else rate_limits.UNKNOWN_CLIENT
 
 
 def _split(

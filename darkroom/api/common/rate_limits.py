@@ -11,14 +11,17 @@ proxy's unless uvicorn is told to trust it (``--forwarded-allow-ips``, which mak
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from darkroom.api.common.doors import DoorRegistry
 from darkroom.core import metrics
 from darkroom.errors import RateLimited
+
+if TYPE_CHECKING:  # doors know their lanes, and the lane answers 429s from here
+    from darkroom.api.common.doors import DoorRegistry
 
 logger = logging.getLogger(__name__)
 
