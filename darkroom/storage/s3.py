@@ -39,8 +39,9 @@ How the contract maps onto S3:
 Errors: every boto3 exception is translated in one place (:meth:`S3Store._translated`), by error
 code or exception class and never by message text: a missing key becomes ``NotFound``; a store
 out of reach (connection refused or dropped, connect or read timeout, past the retries) becomes
-``Unavailable("blob store")``, which the doors answer 503 like a database outage; anything else
-(missing bucket, refused credentials, a server failure past boto3's retries) becomes
+``Unavailable("blob store")``, which the doors answer 503 like a database outage, and so does a
+store that answers but cannot serve (``SlowDown``, ``ServiceUnavailable``, ``InternalError`` or
+any 5xx past boto3's retries); anything else (missing bucket, refused credentials) becomes
 :class:`~darkroom.storage.base.StorageError` with the S3 error code. Building the store is the
 exception: a store unreachable then is a ``StorageError``, so a misconfigured endpoint stops
 start-up instead of serving 503s. A HEAD answers a
@@ -137,6 +138,11 @@ _DENIED = frozenset(
     }
 )
 _UNSATISFIABLE = frozenset({"InvalidRange", "416"})
+# The store is there but cannot serve now (throttled, overloaded, failing inside), still so after
+# boto3's retries: an outage to wait out, like one of the network, not a misconfiguration.
+_OVERLOADED = frozenset(
+    {"SlowDown", "ServiceUnavailable", "RequestTimeout", "InternalError", "503", "500"}
+)
 
 
 class _RangeNotSatisfiable(Exception):
@@ -372,12 +378,19 @@ class S3Store:
             raise _RangeNotSatisfiable from None
         if code in _BUCKET_MISSING or code in _KEY_MISSING:
             raise StorageError(f"S3 bucket {self.bucket!r} does not exist", code=code) from error
+        if code in _OVERLOADED or _status(error) >= 500:
+            raise Unavailable(OUTAGE_SERVICE) from error
         if code in _DENIED:
             raise StorageError(
                 f"S3 refused access to bucket {self.bucket!r} (check the credentials)", code=code
             ) from error
         operation = error.operation_name or "request"
         raise StorageError(f"S3 {operation} failed with {code or 'no code'}", code=code) from error
+
+
+def _status(error: ClientError) -> int:
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return status if isinstance(status, int) else 0
 
 
 def _transport_error(error: BotoCoreError) -> StorageError | Unavailable:

@@ -329,8 +329,10 @@ ERROR_CASES = [
     ("delete", "InvalidAccessKeyId", 403, StorageError, "InvalidAccessKeyId"),
     ("keys", "SignatureDoesNotMatch", 403, StorageError, "SignatureDoesNotMatch"),
     ("open", "ExpiredToken", 400, StorageError, "ExpiredToken"),
-    ("open", "InternalError", 500, StorageError, "InternalError"),
-    ("delete", "SlowDown", 503, StorageError, "SlowDown"),
+    ("open", "InternalError", 500, Unavailable, None),
+    ("delete", "SlowDown", 503, Unavailable, None),
+    ("size", "503", 503, Unavailable, None),
+    ("keys", "SomeServerFailure", 502, Unavailable, None),
     ("keys", "SomeCodeNoOneHasSeenYet", 400, StorageError, "SomeCodeNoOneHasSeenYet"),
 ]
 
@@ -368,6 +370,8 @@ def test_s3_client_error_is_translated_by_code(
 
     if isinstance(caught.value, NotFound):
         assert caught.value.key == "k"
+    elif isinstance(caught.value, Unavailable):
+        assert caught.value.service == "blob store"  # answered 503, like a network outage
     else:
         assert isinstance(caught.value, StorageError)
         assert caught.value.code == storage_code
