@@ -13,7 +13,7 @@ from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import ARRAY, Integer, Select, Table, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from darkroom.core import records
@@ -72,19 +72,35 @@ def image_records(session: Session, ids: Select[Any], order: Sequence[Any]) -> l
     return [_record(row, trades.get(row[0], ())) for row in rows]
 
 
+def _trades_of_page(postgresql: bool) -> Select[Any]:
+    """The trades of the images whose ids are bound as ``ids``, by image and trade id.
+
+    On PostgreSQL one array parameter, so the statement text is the same for every page: psycopg
+    prepares it and the server plans it once (an IN list is a new statement for each length).
+    """
+    tags = cast(Table, ImageTrade.__table__)
+    if postgresql:
+        page = tags.c.image_id == any_(bindparam("ids", type_=ARRAY(Integer)))
+    else:
+        page = tags.c.image_id.in_(bindparam("ids", expanding=True))
+    return (
+        select(tags.c.image_id, _TRADE.table)
+        .join(_TRADE.table, tags.c.trade_id == _TRADE.table.c.id)
+        .where(page)
+        .order_by(tags.c.image_id, _TRADE.table.c.id)
+    )
+
+
+_TRADES_OF_PAGE = {postgresql: _trades_of_page(postgresql) for postgresql in (False, True)}
+
+
 def _trades(session: Session, image_ids: list[int]) -> dict[int, tuple[records.TradeRecord, ...]]:
     """Each image's trades, ordered by id (as ``records.image_records`` orders them)."""
     if not image_ids:
         return {}
-    tags = cast(Table, ImageTrade.__table__)
-    stmt = (
-        select(tags.c.image_id, _TRADE.table)
-        .join(_TRADE.table, tags.c.trade_id == _TRADE.table.c.id)
-        .where(tags.c.image_id.in_(image_ids))
-        .order_by(tags.c.image_id, _TRADE.table.c.id)
-    )
+    stmt = _TRADES_OF_PAGE[session.get_bind().dialect.name == "postgresql"]
     found: dict[int, list[records.TradeRecord]] = {}
-    for row in session.execute(stmt):
+    for row in session.execute(stmt, {"ids": image_ids}):
         found.setdefault(row[0], []).append(records.trade_record(_TRADE.of(row[1:])))
     return {image_id: tuple(trades) for image_id, trades in found.items()}
 
