@@ -78,7 +78,10 @@ class DeliveryLane:
             return False  # the route says what is wrong, in the door's words
         if wanted is None:
             return False
-        prepared = delivery.prepared_from_memory(rt, wanted)
+        try:
+            prepared = delivery.prepared_from_memory(rt, wanted)
+        except Exception:
+            return False  # refused (say, a link's signature): the route answers, in its words
         if prepared is None:
             return False
         response = delivery.answer_from_memory(rt, prepared, headers)
