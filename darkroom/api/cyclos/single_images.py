@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from starlette.responses import Response
 
-from darkroom.api.common import delivery
+from darkroom.api.common import delivery, rate_limits
 from darkroom.api.common.delivery import Wanted
 from darkroom.api.cyclos import wire
 from darkroom.api.cyclos.call import Call
@@ -19,8 +19,10 @@ from darkroom.errors import NotFound
 
 def _viewable(call: Call, id_or_key: str) -> ImageRecord:
     """The image the caller asks for, if they may see it."""
-    # View and content take no guest key: a guest's own temp image is known by address.
-    identity = temporary.guest_identity(None, call.client_address)
+    # View and content take no guest key: a guest's own temp image is known by address (by id
+    # only: a key is a capability, and needs no address).
+    by_id = call.caller.actor.is_guest and id_or_key.isdigit()
+    identity = temporary.guest_identity(None, call.client_address) if by_id else None
     return personal.find_viewable(call.rt, call.caller.actor, id_or_key, guest_identity=identity)
 
 
@@ -67,6 +69,6 @@ def _send(call: Call, id_or_key: str, *, kind: str | None = None) -> Response:
     # A key is a capability, the same for whoever asks; an id is checked against the caller.
     key = None if id_or_key.isdigit() else ("cyclos", kind, id_or_key)
     guest = call.caller.actor.principal_id is None  # only guests' renders are rate-limited
-    client = call.client_address if guest else None
+    client = (call.client_address or rate_limits.UNKNOWN_CLIENT) if guest else None
     wanted = Wanted(key=key, find=find, ask=ask, client=client)
     return delivery.answer_blocking(call.rt, wanted, call.headers)
