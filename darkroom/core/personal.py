@@ -91,6 +91,18 @@ def find_viewable(
         return image_records(session, [image])[0]
 
 
+def check_viewable(
+    rt: Runtime, actor: Actor, image: ImageRecord, *, guest_identity: str | None = None
+) -> None:
+    """Refuse ``actor`` the image ``image`` (found by a capability) unless they may see it by
+    the rules of personal spaces, as ``find_viewable`` does by id. Reads only."""
+    with rt.reading() as session:
+        row = session.get(Image, image.id)
+        if row is None:
+            raise NotFound("image", image.key)
+        _check_view(session, actor, row, image.key, guest_identity)
+
+
 def _check_view(
     session: Session, actor: Actor, image: Image, key: str, guest_identity: str | None
 ) -> None:

@@ -108,7 +108,7 @@ def upload(call: Call) -> Response:
         address=call.client_address,
         incoming_bytes=file.size or 0,
     )
-    return wire.created(image, call.base_url)
+    return wire.created(call.rt, image, call.base_url)
 
 
 def list_images(call: Call) -> Response:

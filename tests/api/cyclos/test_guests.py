@@ -141,3 +141,13 @@ def test_guest_uploads_over_the_daily_bytes_are_refused(stingy: str) -> None:
     assert refused.status_code == 429, refused.text
     assert "4096 bytes" in refused.json()["exceptionMessage"]
     assert _guest_upload(stingy, TINY, "k").status_code == 201  # what still fits is taken
+
+
+def test_bare_key_of_a_guests_keyed_upload_does_not_open_it_for_another_guest(
+    world: World,
+) -> None:
+    answer = world.guest().upload_temp_image(jpeg(), guest_key="mine")
+    signed_url = answer.headers["location"]
+    bare_key = signed_url.split("?", 1)[0].rsplit("/", 1)[1]
+    assert world.guest().get_image_content(bare_key).status_code == 401
+    assert httpx.get(signed_url).status_code == 200
