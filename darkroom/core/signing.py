@@ -46,7 +46,11 @@ class Signer:
         short = [key for key in keys if len(key) < MIN_KEY_CHARS]
         if short:
             raise ValueError(f"signing keys need at least {MIN_KEY_CHARS} characters")
-        self._keys = tuple(hashlib.sha256(_DOMAIN + key.encode()).digest() for key in keys)
+        # Keyed once: each MAC copies its key's state instead of hashing the key again.
+        self._keys = tuple(
+            hmac.new(hashlib.sha256(_DOMAIN + key.encode()).digest(), digestmod=hashlib.sha256)
+            for key in keys
+        )
 
     @classmethod
     def from_settings(cls, signing_keys: str, data_dir: Path) -> Signer:
@@ -91,9 +95,10 @@ def expiry(seconds: int, *, now: int | None = None) -> int:
     return ((instant + seconds) // step + 1) * step
 
 
-def _mac(key: bytes, identity: str, expires_at: int) -> str:
-    digest = hmac.new(key, f"{identity}\n{expires_at}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+def _mac(keyed: hmac.HMAC, identity: str, expires_at: int) -> str:
+    mac = keyed.copy()
+    mac.update(f"{identity}\n{expires_at}".encode())
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
 def _folder_secret(data_dir: Path) -> str:
