@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -437,3 +438,35 @@ def temp_images_attach(
     with _runtime(ctx) as runtime:
         attached = entities.attach(runtime, image, destination)
     console.print(f"attached image {attached.id}; it no longer expires")
+
+
+# --- Capabilities that end (issue 11): signed share links --------------------------------------
+
+
+@app.command("share")
+def share(
+    ctx: typer.Context,
+    image: Annotated[
+        str, typer.Argument(help="procore:ID, cyclos:ID-or-KEY, moov:PUBLIC-ID or ID.")
+    ],
+    expires: Annotated[
+        str, typer.Option("--expires", help="How long the link works: 30m, 12h, 7d, 2w (≤ 366d).")
+    ] = "7d",
+) -> None:
+    """Print a signed link to IMAGE that works for anyone until it expires (the last line).
+
+    Links start with DARKROOM_PUBLIC_URL (else http://HOST:PORT); the signing keys are those of
+    the server (DARKROOM_SIGNING_KEYS, else the data folder's secret), so run it with the
+    server's settings.
+    """
+    from darkroom.api import links
+    from darkroom.core import sharing
+
+    with _runtime(ctx) as runtime:
+        seconds = sharing.parse_duration(expires)
+        minted = sharing.share(runtime, links.find(runtime, image), seconds)
+        settings = runtime.settings
+        base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
+    until = datetime.fromtimestamp(minted.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    errors.print(f"link to image {minted.image.id}, valid until {until}:")
+    print(links.url(base, minted))

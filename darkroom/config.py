@@ -93,3 +93,14 @@ class Settings(BaseSettings):
     @property
     def temp_image_ttl(self) -> timedelta:
         return timedelta(hours=self.temp_image_hours)
+
+    # Capabilities that end, and guests (issue 11; docs/security.md, "Signed links", "Guests").
+    # Links to images not every guest may see are signed (HMAC-SHA256) and expire: signing_keys
+    # lists the keys, newest first (the first signs, every one verifies); unset, one key comes
+    # from a secret kept in the data folder (one instance only: several must share this list).
+    # link_seconds is how long links in API answers stay valid. Guests may upload so many
+    # temporary images and bytes per client address per day.
+    signing_keys: str = ""
+    link_seconds: int = Field(3600, gt=0)
+    guest_images_per_day: int = Field(100, ge=0)
+    guest_bytes_per_day: int = Field(100 * MiB, ge=0)

@@ -14,6 +14,7 @@ The tree, from most general to most specific:
     ├── Unsupported     a file type or operation darkroom refuses to handle
     ├── Unavailable     a service darkroom depends on cannot be reached; try again
     └── RateLimited     this client asked for too many renders too fast; try again later
+        └── QuotaExceeded   a guest's address used its daily allowance of temporary images
 
 Each front door maps these to its own status codes and error bodies, once. Errors carry
 structured fields (``field``, ``limit``, ...) so doors never parse message text.
@@ -124,3 +125,17 @@ class RateLimited(DarkroomError):
         )
         self.retry_after_seconds = seconds
         self.limit = limit
+
+
+class QuotaExceeded(RateLimited):
+    """A guest's client address has used its daily allowance (``what``: images or bytes) of
+    temporary images; answered as ``RateLimited`` is, 429 with ``Retry-After``."""
+
+    def __init__(self, retry_after_seconds: int, *, what: str, limit: int) -> None:
+        super().__init__(retry_after_seconds, limit=limit)
+        self.message = (
+            f"guests at this address may upload {limit} {what} of temporary images a day;"
+            f" try again in {self.retry_after_seconds} s"
+        )
+        self.args = (self.message,)
+        self.what = what

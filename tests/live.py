@@ -49,8 +49,24 @@ def serve(app: FastAPI) -> Iterator[str]:
     """Run ``app`` under uvicorn in a thread; yield its base URL; stop it afterwards."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    with _running(config, f"uvicorn-{port}"):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def serve_on_socket(app: FastAPI, path: str) -> Iterator[None]:
+    """Run ``app`` on the unix socket ``path``, where requests have no client address (as
+    behind a proxy that speaks to darkroom over a socket); reach it with
+    ``httpx.HTTPTransport(uds=path)``."""
+    config = uvicorn.Config(app, uds=path, log_level="warning", lifespan="on")
+    with _running(config, "uvicorn-socket"):
+        yield
+
+
+@contextmanager
+def _running(config: uvicorn.Config, name: str) -> Iterator[None]:
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while not server.started:
@@ -58,7 +74,7 @@ def serve(app: FastAPI) -> Iterator[str]:
             raise RuntimeError("test server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=STARTUP_TIMEOUT_S)

@@ -50,6 +50,7 @@ class NewImage:
     location_id: int | None = None
     trade_ids: Sequence[int] = ()
     guest_key: str | None = None
+    guest_address: str | None = None  # a guest's client address, counted by daily quotas
     expires_at: datetime | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     taken_at: datetime | None = None
@@ -148,6 +149,7 @@ def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: N
             location_id=_checked_location(session, scope, new.location_id),
             uploader_id=scope.actor.principal_id,
             guest_key=new.guest_key,
+            guest_address=new.guest_address,
             expires_at=new.expires_at,
             extras=dict(new.extras),
         )

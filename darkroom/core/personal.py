@@ -80,7 +80,9 @@ def find_viewable(
     """The image ``id_or_key`` if ``actor`` may see it. Reads only.
 
     A key is a capability (unguessable, handed out in content URLs that browsers fetch without
-    credentials), so an image asked for by key is served to anyone who has it. By id, the rules
+    credentials), so an image asked for by key is found for anyone who has it; one not every
+    guest may see is then served only with its link's signature or to a caller
+    ``check_viewable`` lets through (the door decides, per request). By id, the rules
     of personal spaces apply; an image of the guests' space is seen by managers and by the guest
     whose identity it carries (``guest_identity``).
     """
@@ -89,6 +91,18 @@ def find_viewable(
         if id_or_key.isdigit():
             _check_view(session, actor, image, id_or_key, guest_identity)
         return image_records(session, [image])[0]
+
+
+def check_viewable(
+    rt: Runtime, actor: Actor, image: ImageRecord, *, guest_identity: str | None = None
+) -> None:
+    """Refuse ``actor`` the image ``image`` (found by a capability) unless they may see it by
+    the rules of personal spaces, as ``find_viewable`` does by id. Reads only."""
+    with rt.reading() as session:
+        row = session.get(Image, image.id)
+        if row is None:
+            raise NotFound("image", image.key)
+        _check_view(session, actor, row, image.key, guest_identity)
 
 
 def _check_view(

@@ -20,6 +20,7 @@ from darkroom.core.hot import HotBytes
 from darkroom.core.lru import LRU
 from darkroom.core.ratelimit import RenderLimiter
 from darkroom.core.resolutions import Resolutions
+from darkroom.core.signing import Signer
 from darkroom.db.engine import READ_ONLY, make_engine, make_sessionmaker, transaction
 from darkroom.media import Limits
 from darkroom.storage import BlobStore, open_store
@@ -80,8 +81,10 @@ class Runtime:
     pool_watch: metrics.PoolWatch | None = None
     render_limiter: RenderLimiter = field(init=False)
     evictor: Evictor = field(init=False)
+    signer: Signer = field(init=False)  # signed, expiring links (core/signing.py)
 
     def __post_init__(self) -> None:
+        self.signer = Signer.from_settings(self.settings.signing_keys, self.settings.data_dir)
         self.render_limiter = RenderLimiter(self.settings.render_rate, self.settings.render_burst)
         self.evictor = Evictor(self, self.settings.variant_cache_bytes)
 

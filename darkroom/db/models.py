@@ -269,6 +269,7 @@ class Image(Base):
         Index("ix_images_blob", "blob_sha256"),
         Index("ix_images_expires", "expires_at"),
         Index("ix_images_guest", "guest_key"),
+        Index("ix_images_guest_address", "guest_address", "created_at"),  # guests' daily quotas
         # Ids are public (doors hand them out): a deleted image's id must never name another.
         {"sqlite_autoincrement": True},
     )
@@ -298,6 +299,7 @@ class Image(Base):
         ForeignKey("principals.id", ondelete="SET NULL"), index=True
     )
     guest_key: Mapped[str | None] = mapped_column(String(255))
+    guest_address: Mapped[str | None] = mapped_column(String(64))  # a guest upload's client
     expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -240,6 +240,9 @@ def instance_env(
         # One worker process per instance, as before `serve --workers` (default: one per
         # core): the cluster is about instances; tests/test_serve.py is about workers.
         "DARKROOM_WORKERS": "1",
+        # Links to private images signed on one instance must verify on the others, as a
+        # deployment of several instances sets it (docs/security.md, "Signed links").
+        "DARKROOM_SIGNING_KEYS": "cluster-signing-key-0123456789abcdef",
     }
 
 

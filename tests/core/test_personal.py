@@ -268,6 +268,7 @@ def test_find_viewable_by_id_of_a_guests_image_serves_that_guest_and_managers_on
         name="a.jpg",
         album_type=GUEST_TEMP,
         extras={},
+        address="192.0.2.1",
     )
     by_id = str(image.id)
     assert personal.find_viewable(runtime, GUEST, by_id, guest_identity=ALICE).id == image.id

@@ -73,6 +73,7 @@ def _upload(
         name=f"temp-{seed}.jpg",
         album_type=album_type,
         extras=extras,
+        address="192.0.2.1",  # guests need one; users' uploads ignore it
     )
 
 

@@ -29,7 +29,7 @@ def test_upgrade_twice_is_a_no_op(runtime: Runtime) -> None:
     migrate.upgrade(runtime.engine)
     with runtime.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
         )
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
 from starlette.responses import Response
 
+from darkroom.api import links
 from darkroom.api.common.auth import basic_actor
 from darkroom.api.common.deps import RuntimeDep
+from darkroom.api.common.urls import base_url
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
+from darkroom.core import sharing
 from darkroom.core.access import Actor
 from darkroom.errors import Forbidden, Invalid, Unauthorized
 
@@ -106,3 +111,27 @@ def attach_temp_image(
     )
     image = entities.attach(runtime, id_or_key, destination)
     return {"id": str(image.id), "key": image.key}
+
+
+# --- Capabilities that end (issue 11): signed share links --------------------------------------
+
+
+class ShareIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expires: str = Field("7d", description="How long the link works: 30m, 12h, 7d, 2w (≤ 366d).")
+
+
+@router.post("/images/{ref}/share", status_code=201)
+def share_image(
+    request: Request, runtime: RuntimeDep, _: AdminDep, ref: str, body: ShareIn | None = None
+) -> dict[str, Any]:
+    """A signed link to the image ``ref`` (``procore:123``, ``cyclos:<id or key>``,
+    ``moov:<publicID>`` or a bare id), working for anyone until it expires."""
+    seconds = sharing.parse_duration((body or ShareIn()).expires)
+    minted = sharing.share(runtime, links.find(runtime, ref), seconds)
+    return {
+        "url": links.url(base_url(request, runtime), minted),
+        "expiresAt": datetime.fromtimestamp(minted.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "image": {"id": minted.image.id, "publicId": minted.image.public_id},
+    }

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from darkroom.api.common.files import FileSent, LocalFile
-from darkroom.core import delivery, metrics
+from darkroom.core import delivery, metrics, signing
 from darkroom.core.delivery import Ask, Delivery, Plan
 from darkroom.core.records import ImageRecord
 from darkroom.core.runtime import Runtime
@@ -53,7 +53,9 @@ class Wanted:
     - ``find``: the door's lookup (blocking; raises the door's not-found or refusal);
     - ``ask``: what to send of the image found;
     - ``cache_control``: for images every guest may see (others get ``PRIVATE_CACHE_CONTROL``);
-    - ``client``: renders are charged to it under the rate limit (``core/ratelimit.py``).
+    - ``client``: renders are charged to it under the rate limit (``core/ratelimit.py``);
+    - ``admit``: checks the image found against this request (a signed link's signature),
+      raising the door's refusal; run on every request, remembered resolution or not.
     """
 
     key: Hashable | None
@@ -62,6 +64,7 @@ class Wanted:
     cache_control: str = DEFAULT_CACHE_CONTROL
     vary: str | None = None
     client: str | None = None  # who pays for a render (an anonymous caller's address; None: no one)
+    admit: Callable[[ImageRecord], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ def answer_blocking(rt: Runtime, wanted: Wanted, request_headers: Headers) -> Re
 
 def prepare(rt: Runtime, wanted: Wanted) -> Prepared:
     image = delivery.resolve(rt, wanted.key, wanted.find)
+    if wanted.admit is not None:
+        wanted.admit(image)
     plan = delivery.plan(rt, image.blob, wanted.ask(image))
     return Prepared(image, plan, _headers(image, plan, wanted), wanted.client)
 
@@ -163,7 +168,7 @@ def _from_store(
 
 
 def _headers(image: ImageRecord, plan: Plan, wanted: Wanted) -> SentHeaders:
-    public = image.album.policy.visible_to_guests and not image.private
+    public = signing.guest_visible(image)
     cache_control = wanted.cache_control if public else PRIVATE_CACHE_CONTROL
     return _validators(plan.etag, image.updated_at.timestamp(), cache_control, wanted.vary)
 
@@ -293,10 +298,13 @@ def _counted(chunks: Iterator[bytes], rendition: str) -> Iterator[bytes]:
 
 
 def prepared_from_memory(rt: Runtime, wanted: Wanted) -> Prepared | None:
-    """``prepare`` from what memory holds, or None when the database or store is needed."""
+    """``prepare`` from what memory holds, or None when the database or store is needed;
+    ``wanted.admit``'s refusal propagates."""
     image = delivery.remembered_image(rt, wanted.key)
     if image is None:
         return None
+    if wanted.admit is not None:
+        wanted.admit(image)  # pure: what it needs is in the remembered record
     plan = delivery.remembered_plan(rt, image.blob, wanted.ask(image))
     if plan is None:
         return None

@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from darkroom.api.common import delivery, observe, rate_limits
 from darkroom.api.common.delivery import Prepared, Wanted
 from darkroom.core.lru import LRU
+from darkroom.core.records import ImageRecord
 from darkroom.core.runtime import Runtime
 from darkroom.errors import RateLimited
 
@@ -47,6 +48,7 @@ _CONDITIONS = frozenset({b"if-none-match", b"if-modified-since", b"range"})
 _REMEMBERED_SHAPES = 16_384
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
+Admit = Callable[[ImageRecord], None]
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,9 @@ class DeliveryLane:
         self.refuse = refuse  # the 429 of the door serving a path
         self.routes = [(route, route.pattern, route.raw_reads) for route in routes]
         self.runtime = runtime
-        # (route template, path, query, headers read) -> (generation, what it was translated to)
-        self._prepared: LRU[Hashable, tuple[int, Prepared]] = LRU(_REMEMBERED_SHAPES)
+        # (route template, path, query, headers read) -> (generation, what it was translated to,
+        # the check the door runs on every request)
+        self._prepared: LRU[Hashable, tuple[int, Prepared, Admit | None]] = LRU(_REMEMBERED_SHAPES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
@@ -144,15 +147,21 @@ class DeliveryLane:
         epoch = rt.resolutions.epoch()  # before the lookups: a change during them is not missed
         known = self._prepared.get(shape)
         if known is not None and known[0] == epoch:
-            return known[1]
+            _epoch, remembered, admit = known
+            try:
+                if admit is not None:
+                    admit(remembered.image)  # each time: a signed link expires
+            except Exception:
+                return None  # refused: the route answers, in the door's words
+            return remembered
         try:
             query = _query(scope["query_string"])
             wanted = route.translate(rt, match.groupdict(), query, Headers(raw=list(read)))
             prepared = delivery.prepared_from_memory(rt, wanted) if wanted else None
         except Exception:
-            return None  # the route says what is wrong, in the door's words
-        if prepared is not None:
-            self._prepared.put(shape, (epoch, prepared))
+            return None  # the route says what is wrong (a bad parameter, a refused link)
+        if wanted is not None and prepared is not None:
+            self._prepared.put(shape, (epoch, prepared, wanted.admit))
         return prepared
 
 

@@ -48,7 +48,7 @@ def upload(call: Call, scope: Scope, album_id: int, album_type: AlbumType, name:
     """Store the uploaded part as a new image of the album (capped by its type's policy)."""
     file = call.image_file(album_type.policy)
     created = images.add(call.rt, scope, album_id, file.file, NewImage(name=name))
-    return wire.created(created, call.base_url)
+    return wire.created(call.rt, created, call.base_url)
 
 
 def reorder(call: Call, scope: Scope, album_id: int, ids: list[int]) -> Response:

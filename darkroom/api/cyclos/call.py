@@ -32,7 +32,7 @@ class Call:
     path: dict[str, str]
     query: Query
     headers: Headers
-    client_address: str
+    client_address: str | None  # None: no peer address (a unix socket); guests are refused
     base_url: str
     upload: UploadFile | None = None
 

@@ -166,7 +166,7 @@ async def dispatch(request: Request) -> Response:
             path=captured,
             query=Query(request.scope.get("query_string", b"")),
             headers=request.headers,
-            client_address=request.client.host if request.client else "unknown",
+            client_address=request.client.host if request.client else None,
             base_url=base_url(request, rt),
             upload=upload if isinstance(upload, UploadFile) else None,
         )

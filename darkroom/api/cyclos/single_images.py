@@ -6,26 +6,45 @@ from dataclasses import replace
 
 from starlette.responses import Response
 
-from darkroom.api.common import delivery
+from darkroom.api.common import delivery, rate_limits, signed
 from darkroom.api.common.delivery import Wanted
 from darkroom.api.cyclos import wire
 from darkroom.api.cyclos.call import Call
 from darkroom.api.cyclos.errors import data_conversion
-from darkroom.core import personal, temporary
+from darkroom.core import personal, signing, temporary
 from darkroom.core.records import ImageRecord
 from darkroom.core.renditions import Ask
 from darkroom.errors import NotFound
 
 
 def _viewable(call: Call, id_or_key: str) -> ImageRecord:
-    """The image the caller asks for, if they may see it."""
-    # View and content take no guest key: a guest's own temp image is known by address.
-    identity = temporary.guest_identity(None, call.client_address)
+    """The image the caller asks for, if they may see it (by key: anyone holding the key finds
+    it; ``_admit`` decides whether they get it)."""
+    # View and content take no guest key: a guest's own temp image is known by address (by id
+    # only: a key is a capability, and needs no address).
+    by_id = call.caller.actor.is_guest and id_or_key.isdigit()
+    identity = temporary.guest_identity(None, call.client_address) if by_id else None
     return personal.find_viewable(call.rt, call.caller.actor, id_or_key, guest_identity=identity)
+
+
+def _admit(call: Call, image: ImageRecord, id_or_key: str) -> None:
+    """A key of an image not every guest may see (custom images, temporary images) opens it
+    only with the signature of the URL darkroom handed out, or for a caller who may see it
+    anyway (owner, managers; a guest their own keyless upload). A missing, expired or altered
+    signature counts as none: 401 for guests, 403 for users who may not see the image."""
+    if id_or_key.isdigit() or signing.guest_visible(image):
+        return  # by id, find_viewable has checked the caller
+    given = {name: call.query.one(name) or "" for name in (signed.EXPIRES, signed.SIGNATURE)}
+    if signed.signed(call.rt, image, given):
+        return
+    actor = call.caller.actor
+    identity = temporary.guest_identity(None, call.client_address) if actor.is_guest else None
+    personal.check_viewable(call.rt, actor, image, guest_identity=identity)
 
 
 def view(call: Call) -> Response:
     found = _viewable(call, call.path["idOrKey"])
+    _admit(call, found, call.path["idOrKey"])
     return wire.json(wire.image_view(call.rt, found, call.base_url), call.query.fields())
 
 
@@ -67,6 +86,12 @@ def _send(call: Call, id_or_key: str, *, kind: str | None = None) -> Response:
     # A key is a capability, the same for whoever asks; an id is checked against the caller.
     key = None if id_or_key.isdigit() else ("cyclos", kind, id_or_key)
     guest = call.caller.actor.principal_id is None  # only guests' renders are rate-limited
-    client = call.client_address if guest else None
-    wanted = Wanted(key=key, find=find, ask=ask, client=client)
+    client = (call.client_address or rate_limits.UNKNOWN_CLIENT) if guest else None
+    wanted = Wanted(
+        key=key,
+        find=find,
+        ask=ask,
+        client=client,
+        admit=lambda image: _admit(call, image, id_or_key),
+    )
     return delivery.answer_blocking(call.rt, wanted, call.headers)

@@ -105,8 +105,10 @@ def upload(call: Call) -> Response:
         name=name,
         album_type=album_type,
         extras=purpose.extras(),
+        address=call.client_address,
+        incoming_bytes=file.size or 0,
     )
-    return wire.created(image, call.base_url)
+    return wire.created(call.rt, image, call.base_url)
 
 
 def list_images(call: Call) -> Response:
@@ -122,9 +124,11 @@ def _temp_album(call: Call) -> AlbumType:
 
 
 def _identity(call: Call) -> str:
-    # guestKey is honoured for guests only; users' temp images are theirs whatever they send.
-    key = call.query.one("guestKey") if call.caller.actor.is_guest else None
-    return temporary.guest_identity(key, call.client_address)
+    # guestKey is honoured for guests only; users' temp images are theirs whatever they send
+    # (and they need no address: their identity is their account).
+    if not call.caller.actor.is_guest:
+        return ""
+    return temporary.guest_identity(call.query.one("guestKey"), call.client_address)
 
 
 def _purpose(call: Call, *, defaults: bool) -> Purpose:

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from darkroom.api import vocabulary
+from darkroom.api.common import signed
 from darkroom.api.cyclos.auth import Caller
 from darkroom.api.cyclos.fields import FieldSelector, apply_fields
 from darkroom.core import renditions
@@ -74,18 +75,20 @@ def json(body: Any, fields: FieldSelector | None = None, status_code: int = 200)
     return JSONResponse(apply_fields(body, fields) if fields else body, status_code=status_code)
 
 
-def created(image: ImageRecord, base_url: str) -> Response:
+def created(rt: Runtime, image: ImageRecord, base_url: str) -> Response:
     """201, the bare id as text (spec §4.7) and the content URL in ``Location``."""
     return Response(
         str(image.id),
         status_code=201,
         media_type="text/plain",
-        headers={"Location": content_url(image, base_url)},
+        headers={"Location": content_url(image, base_url, signed.query(rt, image))},
     )
 
 
-def content_url(image: ImageRecord, base_url: str) -> str:
-    return f"{base_url}/api/images/content/{image.key}"
+def content_url(image: ImageRecord, base_url: str, link: str = "") -> str:
+    """The content URL by key (a capability); ``link`` is its signed query when not every
+    guest may see the image (``api/common/signed.py``)."""
+    return f"{base_url}/api/images/content/{image.key}{link}"
 
 
 def kind_of(found: ImageRecord) -> str:
@@ -99,7 +102,7 @@ def image(rt: Runtime, found: ImageRecord, base_url: str) -> dict[str, Any]:
         "name": found.name,
         "contentType": content_type.mime_type,
         "length": found.blob.byte_size,
-        "url": content_url(found, base_url),
+        "url": content_url(found, base_url, signed.query(rt, found)),
         "width": found.width,
         "height": found.height,
     }

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import Request
 
+from darkroom.api.common import signed
 from darkroom.api.common.auth import READS, parse_bearer, token_actor
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.params import parse_int
@@ -117,7 +118,11 @@ LocationId = Annotated[int, Depends(location_id)]
 
 async def image_context(request: Request, rt: RuntimeDep, scope: ProjectScope) -> wire.ImageContext:
     """Where this request's images are served, and in which project (for their JSON)."""
-    return wire.ImageContext(base_url(request, rt), int(scope.space.external_id))
+    return wire.ImageContext(
+        base_url(request, rt),
+        int(scope.space.external_id),
+        link=lambda image: signed.query(rt, image),
+    )
 
 
 Shape = Annotated[wire.ImageContext, Depends(image_context)]

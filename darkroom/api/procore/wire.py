@@ -7,7 +7,7 @@ are strings, and instants are ISO-8601 UTC with ``Z``.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -69,21 +69,32 @@ def timestamp(instant: datetime | None) -> str | None:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def original_url(base_url: str, image: ImageRecord) -> str:
-    """The capability URL of the original: its unguessable public id is the credential."""
-    return f"{base_url}{API}/image_files/{image.public_id}"
+def _no_signature(_image: ImageRecord) -> str:
+    return ""
 
 
-def thumbnail_url(base_url: str, image: ImageRecord) -> str:
-    return f"{original_url(base_url, image)}/thumbnail"
+# A link's query for an image: "" (stable URL), or its signature and expiry (api/common/signed).
+LinkQuery = Callable[[ImageRecord], str]
+
+
+def original_url(base_url: str, image: ImageRecord, link: LinkQuery = _no_signature) -> str:
+    """The capability URL of the original: its unguessable public id is the credential, with a
+    signature and an expiry when the image is private (``link``)."""
+    return f"{base_url}{API}/image_files/{image.public_id}{link(image)}"
+
+
+def thumbnail_url(base_url: str, image: ImageRecord, link: LinkQuery = _no_signature) -> str:
+    return f"{base_url}{API}/image_files/{image.public_id}/thumbnail{link(image)}"
 
 
 @dataclass(frozen=True)
 class ImageContext:
-    """What image JSON needs beyond the image records: where it is served, in which project."""
+    """What image JSON needs beyond the image records: where it is served, in which project,
+    and how links to private images are signed."""
 
     base_url: str
     project_id: int
+    link: LinkQuery = _no_signature
 
 
 def image(item: ImageRecord, context: ImageContext, view: View = View.NORMAL) -> dict[str, Any]:
@@ -103,11 +114,11 @@ def _image_fields(item: ImageRecord, context: ImageContext) -> dict[str, Any]:
     extras = item.extras
     return {
         "id": item.id,
-        "url": original_url(context.base_url, item),
+        "url": original_url(context.base_url, item, context.link),
         "size": int(item.blob.byte_size),
         "filename": item.name or item.key,
         "description": item.description,
-        "thumbnail_url": thumbnail_url(context.base_url, item),
+        "thumbnail_url": thumbnail_url(context.base_url, item, context.link),
         "taken_at": timestamp(item.taken_at),
         "created_at": timestamp(item.created_at),
         "updated_at": timestamp(item.updated_at),
@@ -130,7 +141,7 @@ def _image_fields(item: ImageRecord, context: ImageContext) -> dict[str, Any]:
         "trades": [trade(t) for t in sorted(item.trades, key=lambda t: t.id)],
         "comments": [],
         "log_date": item.log_date.isoformat() if item.log_date else None,
-        "images": [_rendition(item, context.base_url)],
+        "images": [_rendition(item, context)],
     }
 
 
@@ -168,12 +179,12 @@ def _links(image_id: int, project_id: int) -> dict[str, str]:
     }
 
 
-def _rendition(item: ImageRecord, base_url: str) -> dict[str, Any]:
+def _rendition(item: ImageRecord, context: ImageContext) -> dict[str, Any]:
     """The ``prostore_file`` view's ``images`` entry: the file's renditions (here, one)."""
     return {
         "id": item.id,
-        "url": original_url(base_url, item),
-        "thumbnail_url": thumbnail_url(base_url, item),
+        "url": original_url(context.base_url, item, context.link),
+        "thumbnail_url": thumbnail_url(context.base_url, item, context.link),
         "width": item.width,
         "height": item.height,
         "size": int(item.blob.byte_size),
@@ -217,7 +228,9 @@ def category(entry: AlbumSummary, context: ImageContext) -> dict[str, Any]:
         "private": bool(album.private),
         "position": album.position,
         "count": entry.count,
-        "cover_photo": None if cover is None else thumbnail_url(context.base_url, cover),
+        "cover_photo": None
+        if cover is None
+        else thumbnail_url(context.base_url, cover, context.link),
         "created_at": timestamp(album.created_at),
         "updated_at": timestamp(album.updated_at),
         "links": {"show": own, "update": own, "delete": own},

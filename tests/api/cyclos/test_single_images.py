@@ -4,6 +4,7 @@ content requests)."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 import pyvips
 
@@ -65,10 +66,18 @@ def test_view_custom_image_by_id_only_for_owner_and_managers(
     assert _client(world, who).view_image(image_id).status_code == status
 
 
-def test_view_custom_image_by_key_is_a_capability(world: World) -> None:
+def test_view_custom_image_by_bare_key_is_refused_to_guests(world: World) -> None:
     image_id = uploaded(world, kind="custom")
-    key = world.user("alice").view_image(image_id).json()["url"].rsplit("/", 1)[1]
-    assert world.guest().view_image(key).status_code == 200
+    url = world.user("alice").view_image(image_id).json()["url"]
+    key = url.split("?", 1)[0].rsplit("/", 1)[1]
+    assert world.guest().view_image(key).status_code == 401
+
+
+def test_view_custom_image_by_key_with_its_signature_is_a_capability(world: World) -> None:
+    image_id = uploaded(world, kind="custom")
+    url = world.user("alice").view_image(image_id).json()["url"]
+    key_and_query = url.rsplit("/", 1)[1]
+    assert httpx.get(f"{world.api}/images/{key_and_query}").status_code == 200
 
 
 def test_view_unknown_image_answers_404_image(world: World) -> None:
@@ -218,12 +227,30 @@ def test_content_of_custom_image_by_id_only_for_owner_and_managers(
     assert getattr(_client(world, who), operation)(image_id).status_code == status
 
 
-@pytest.mark.parametrize("who", ["guest", "bob", "alice", "boss"])
-def test_content_by_kind_and_file_of_custom_image_is_a_capability(world: World, who: str) -> None:
+@pytest.mark.parametrize(
+    ("who", "status"), [("guest", 401), ("bob", 403), ("alice", 200), ("boss", 200)]
+)
+def test_content_by_kind_and_file_of_custom_image_without_signature_only_for_who_may_see_it(
+    world: World, who: str, status: int
+) -> None:
+    # Custom images are not for every guest: their bare key is no longer a capability.
     image_id = uploaded(world, kind="custom")
-    key = world.user("alice").view_image(image_id).json()["url"].rsplit("/", 1)[1]
+    url = world.user("alice").view_image(image_id).json()["url"]
+    key = url.split("?", 1)[0].rsplit("/", 1)[1]
     answer = _client(world, who).get_image_content_deprecated("userCustom", key)
-    assert answer.status_code == 200
+    assert answer.status_code == status
+
+
+@pytest.mark.parametrize("who", ["guest", "bob"])
+def test_signed_content_url_of_custom_image_is_a_capability_until_it_expires(
+    world: World, who: str
+) -> None:
+    image_id = uploaded(world, kind="custom")
+    url = world.user("alice").view_image(image_id).json()["url"]
+    assert "signature=" in url and "expires=" in url
+    assert httpx.get(url).status_code == 200
+    tampered = url.replace("signature=", "signature=x")
+    assert httpx.get(tampered).status_code == 401  # as if unsigned: a guest must log in
 
 
 def test_content_of_custom_image_is_not_publicly_cacheable(world: World) -> None:

@@ -148,4 +148,6 @@ def test_an_image_made_private_leaves_shared_caches_at_the_next_request(
         json={"image": {"private": True}},
     )
     assert changed.status_code == 200, changed.text
-    assert httpx.get(created["url"]).headers["cache-control"].startswith("private")
+    # Its stable URL is refused now (test_signed_links.py); the signed one is sent as private.
+    assert httpx.get(created["url"]).status_code == 403
+    assert httpx.get(changed.json()["url"]).headers["cache-control"].startswith("private")
