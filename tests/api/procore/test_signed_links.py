@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -138,6 +139,18 @@ def test_private_link_is_refused_from_memory_too(api: httpx.Client) -> None:
     for _ in range(3):
         assert httpx.get(created["thumbnail_url"]).status_code == 200
     assert_error(httpx.get(_bare(created["thumbnail_url"])), 403)
+
+
+def test_link_remembered_by_the_fast_lane_is_refused_once_expired(
+    api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = make_image(api, private=True)
+    url = created["thumbnail_url"]
+    for _ in range(3):  # the lane remembers what this very URL was made into
+        assert httpx.get(url).status_code == 200
+    after_expiry = datetime.fromtimestamp(int(_query(url)["expires"]) + 1, UTC)
+    monkeypatch.setattr(signing, "utcnow", lambda: after_expiry)
+    assert_error(httpx.get(url), 403, "expired")
 
 
 def test_old_signing_key_verifies_until_removed(api: httpx.Client, instance: Instance) -> None:
