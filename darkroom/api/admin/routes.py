@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from darkroom.api.common.auth import basic_actor
 from darkroom.api.common.deps import RuntimeDep
+from darkroom.api.common.rate_limits import client_address
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
 from darkroom.core.access import Actor
@@ -21,10 +22,11 @@ KINDS = {"ads": EntityKind.AD, "contact-infos": EntityKind.CONTACT_INFO}
 
 
 def require_admin(
-    runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+    runtime: RuntimeDep, request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Actor:
-    """The administrator behind the request's Basic credentials; 401 or 403 otherwise."""
-    actor = basic_actor(runtime, authorization)
+    """The administrator behind the request's Basic credentials; 401 or 403 otherwise (429
+    while the address or the name failed too often)."""
+    actor = basic_actor(runtime, authorization, client_address(request))
     if actor is None:
         raise Unauthorized("an administrator's Basic credentials are required")
     if not actor.is_admin:
