@@ -103,7 +103,7 @@ def revoke(
         ).first()
         if found is None:
             raise NotFound("credential", credential_id)
-        credential, name = found.tuple()
+        credential, name = found[0], found[1]
         if credential.revoked_at is None:
             credential.revoked_at = utcnow()
         return _info(credential, name)
