@@ -29,7 +29,6 @@ from darkroom.clock import utcnow
 from darkroom.core.access import Actor, Role
 from darkroom.core.records import PrincipalRecord, principal_record
 from darkroom.core.runtime import Runtime
-from darkroom.core.throttle import address_key, user_key
 from darkroom.db.models import Credential, Grant, Principal, Space
 from darkroom.errors import Conflict, Invalid, NotFound, Unauthorized
 
@@ -243,8 +242,8 @@ def password_actor(
     Only reads, and the hash is checked after the transaction ends: a flood of wrong passwords
     costs CPU, never a database lock that writers would wait behind. A check that needs scrypt
     is counted against the client address ``client`` and the user name (``named``: what the
-    client typed, when that is not ``name``), and refused with ``RateLimited`` while either
-    must wait; a password verified recently is accepted without asking the throttle.
+    client typed, when that is not ``name``), and refused with ``RateLimited`` while they must
+    wait (``core.throttle``); a password verified recently is accepted without asking.
     """
     with rt.reading() as session:
         principal = find_principal(session, name)
@@ -252,14 +251,12 @@ def password_actor(
         actor = actor_of(principal) if principal is not None and principal.active else None
     if actor is not None and stored is not None and (password, stored) in _verified:
         return actor
-    keys = [user_key(named if named is not None else name)]
-    if client is not None:
-        keys.insert(0, address_key(client))
-    attempt = rt.login_throttle.attempt(keys)
+    user = named if named is not None else name
+    attempt = rt.login_throttle.attempt(address=client, user=user)
     _check_password(password, stored)
     if actor is None:
         raise _wrong_password()
-    rt.login_throttle.succeeded(attempt, clear=keys[-1:])
+    rt.login_throttle.succeeded(attempt)
     return actor
 
 
@@ -349,7 +346,7 @@ def token_actor(
             credential, principal = _holder(session, token, kind, now, session_max)
         except Unauthorized:
             if client is not None:
-                rt.login_throttle.attempt([address_key(client)])
+                rt.login_throttle.attempt(address=client, user=None)
             raise
         stale = credential.last_used_at is None or now - credential.last_used_at >= TOUCH_EVERY
         credential_id, actor = credential.id, actor_of(principal)

@@ -1,13 +1,18 @@
 """Back-off for failed logins, per client address and per user name, so guessing is slow.
 
-Each key (``address:<ip>``, ``user:<name>``) counts its recent failures. The first ``free``
+Each key (a client address, a user name) counts its recent failures. The first ``free``
 failures cost nothing; from then on the key must wait ``base * 2**(k-1)`` seconds (at most
 ``cap``) after its latest counted attempt, ``k`` being how many failures are over the free ones.
 A key left alone for ``forget`` seconds starts again from nothing.
 
+An address must wait for its own failures, whatever name it tries. A user name's back-off holds
+only for addresses that have failed recently themselves: a client with a clean record is never
+refused because someone elsewhere guesses its name (else anyone could lock a user out), while a
+guesser spread over many addresses gets one free try per address and name, not ``free``.
+
 An attempt is counted *before* the password is checked (``attempt``), so concurrent guesses
 cannot all slip through while the first ones are still hashing; a success then gives the address
-its attempt back and clears the user name's count (``succeeded``), never another key's. Callers
+its attempt back and clears the user name's count (``succeeded``), never another name's. Callers
 that can tell a request is right without hashing (the verified-password cache, a valid token)
 never ask here, so clients with good credentials are never slowed.
 
@@ -20,7 +25,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from darkroom.clock import monotonic
@@ -29,21 +34,14 @@ from darkroom.errors import RateLimited
 DEFAULT_MAX_KEYS = 100_000  # ~200 bytes each: some 20 MB per worker at worst
 
 
-def address_key(address: str) -> str:
-    return f"address:{address}"
-
-
-def user_key(name: str) -> str:
-    return f"user:{name}"
-
-
 @dataclass(frozen=True)
 class Attempt:
     """One counted attempt, handed back to ``succeeded`` when it turned out right."""
 
-    keys: tuple[str, ...]
+    address: str | None
+    user: str | None
     at: float
-    before: tuple[tuple[int, float] | None, ...]  # each key's state before this attempt
+    before: tuple[int, float] | None  # the address's state before this attempt
 
 
 class LoginThrottle:
@@ -79,49 +77,53 @@ class LoginThrottle:
             return 0.0
         return min(self.cap, self.base * 2.0 ** min(over - 1, 64))
 
-    def attempt(self, keys: Sequence[str]) -> Attempt | None:
-        """Count an attempt on every key; ``RateLimited`` (nothing counted) when any must wait.
+    def attempt(self, *, address: str | None, user: str | None) -> Attempt | None:
+        """Count an attempt of ``address`` (None: unknown) for the name ``user`` (None: no
+        name, e.g. a token); ``RateLimited``, nothing counted, when it must wait first.
 
         None when throttling is off.
         """
         if not self.enabled:
             return None
+        keys = [key for key in (_address(address), _user(user)) if key is not None]
         with self._lock:
             now = self._clock()
-            states = [self._current(key, now) for key in keys]
-            wait = max((self._wait(state, now) for state in states), default=0.0)
+            by_address = self._current(keys[0], now) if address is not None else None
+            wait = self._wait(by_address, now)
+            if user is not None and (address is None or by_address is not None):
+                wait = max(wait, self._wait(self._current(keys[-1], now), now))
             if wait > 0:
                 raise RateLimited(
                     math.ceil(wait),
                     limit=self.free,
                     message=f"too many failed logins; try again in {math.ceil(wait)} s",
                 )
-            for key, state in zip(keys, states, strict=True):
-                self._keys.pop(key, None)
+            for key in keys:
+                state = self._keys.pop(key, None)
                 self._keys[key] = ((state[0] if state else 0) + 1, now)
             while len(self._keys) > self.max_keys:
                 self._keys.popitem(last=False)
-            return Attempt(keys=tuple(keys), at=now, before=tuple(states))
+            return Attempt(address=address, user=user, at=now, before=by_address)
 
-    def succeeded(self, attempt: Attempt | None, *, clear: Sequence[str] = ()) -> None:
-        """``attempt`` was right: its keys get it back, and the keys in ``clear`` start over."""
+    def succeeded(self, attempt: Attempt | None) -> None:
+        """``attempt`` was right: its address gets it back, its user name starts over."""
         if attempt is None:
             return
         with self._lock:
-            for key, before in zip(attempt.keys, attempt.before, strict=True):
-                if key in clear:
-                    self._keys.pop(key, None)
-                    continue
-                state = self._keys.get(key)
-                if state is None:
-                    continue
-                failures, at = state
+            if attempt.user is not None:
+                self._keys.pop(_user(attempt.user) or "", None)
+            key = _address(attempt.address)
+            state = self._keys.get(key) if key is not None else None
+            if key is None or state is None:
+                return
+            failures, at = state
+            if failures <= 1:
+                del self._keys[key]
+            else:
                 # Only this attempt's time is taken back: a later one's stays.
-                if failures <= 1:
-                    self._keys.pop(key)
-                else:
-                    earlier = before[1] if before is not None and at == attempt.at else at
-                    self._keys[key] = (failures - 1, earlier)
+                before = attempt.before
+                earlier = before[1] if before is not None and at == attempt.at else at
+                self._keys[key] = (failures - 1, earlier)
 
     def _current(self, key: str, now: float) -> tuple[int, float] | None:
         state = self._keys.get(key)
@@ -137,5 +139,14 @@ class LoginThrottle:
         return max(0.0, at + self.delay(failures) - now)
 
     def __len__(self) -> int:
+        """How many keys are remembered."""
         with self._lock:
             return len(self._keys)
+
+
+def _address(address: str | None) -> str | None:
+    return f"address:{address}" if address is not None else None
+
+
+def _user(name: str | None) -> str | None:
+    return f"user:{name}" if name is not None else None

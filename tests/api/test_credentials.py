@@ -255,10 +255,20 @@ def test_throttled_address_is_refused_for_every_user_name(world: World) -> None:
     assert world.cyclos_basic("wrong", "bob", source="127.0.0.7").status_code == 429
 
 
-def test_failed_logins_for_one_user_name_are_throttled_from_any_address(world: World) -> None:
+def test_failed_logins_for_one_name_are_throttled_on_every_address_that_failed(
+    world: World,
+) -> None:
     for n in range(FREE_FAILURES):
         assert world.moov("wrong", "bob", source=f"127.0.0.{10 + n}").status_code == 401
-    assert world.moov("wrong", "bob", source="127.0.0.20").status_code == 429
+    assert world.moov("wrong", "bob", source="127.0.0.10").status_code == 429
+    assert world.cyclos_basic("wrong", "bob", source="127.0.0.11").status_code == 429
+
+
+def test_guessing_a_users_name_elsewhere_does_not_lock_the_user_out(world: World) -> None:
+    for n in range(FREE_FAILURES + 1):
+        world.moov("wrong", "ada", source=f"127.0.0.{30 + n}")
+    assert world.moov("wrong", "ada", source="127.0.0.30").status_code == 429
+    assert world.cyclos_basic(source="127.0.0.40").status_code == 200
 
 
 def test_successful_login_is_not_slowed_by_another_users_failures(world: World) -> None:
@@ -275,7 +285,9 @@ def test_a_verified_password_is_not_slowed_by_its_addresss_failures(world: World
 
 
 def test_a_success_from_an_address_does_not_reset_another_users_count(world: World) -> None:
-    _fail(world, FREE_FAILURES, user="bob", source="127.0.0.5")
+    _fail(world, FREE_FAILURES - 1, user="bob", source="127.0.0.5")
+    _fail(world, 1, user="bob", source="127.0.0.6")
+    accounts.forget_verified_passwords()  # ada's login below is checked, and counted
     assert world.moov(source="127.0.0.6").status_code == 200
     assert world.moov("wrong", "bob", source="127.0.0.6").status_code == 429
 
