@@ -134,6 +134,8 @@ def _phase(
 
 
 def _p(latencies: list[float], q: float) -> float:
+    if len(latencies) < 2:
+        return latencies[0] if latencies else float("nan")
     return statistics.quantiles(latencies, n=100, method="inclusive")[int(q) - 1]
 
 

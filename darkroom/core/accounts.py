@@ -253,7 +253,8 @@ def password_actor(
         return actor
     user = named if named is not None else name
     attempt = rt.login_throttle.attempt(address=client, user=user)
-    _check_password(password, stored)
+    with rt.login_throttle.checking(attempt):
+        _check_password(password, stored)
     if actor is None:
         raise _wrong_password()
     rt.login_throttle.succeeded(attempt)

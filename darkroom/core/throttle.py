@@ -16,6 +16,11 @@ its attempt back and clears the user name's count (``succeeded``), never another
 that can tell a request is right without hashing (the verified-password cache, a valid token)
 never ask here, so clients with good credentials are never slowed.
 
+Checks are also bounded in number at once (``checking``: ``slots``, by default two per core):
+scrypt takes ~40 ms of CPU and 16 MB, so a flood from many addresses would otherwise hold every
+thread of the server's pool and starve uploads; a check that finds no slot within
+``SLOT_WAIT_S`` is refused with a 1 s ``RateLimited``.
+
 State lives in this process, bounded to ``max_keys`` keys (least recently used forgotten first):
 with N worker processes or instances an attacker gets up to N times the allowance.
 """
@@ -23,15 +28,18 @@ with N worker processes or instances an attacker gets up to N times the allowanc
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from darkroom.clock import monotonic
 from darkroom.errors import RateLimited
 
 DEFAULT_MAX_KEYS = 100_000  # ~200 bytes each: some 20 MB per worker at worst
+SLOT_WAIT_S = 0.25  # how long a password check waits for a slot before it is refused
 
 
 @dataclass(frozen=True)
@@ -55,12 +63,15 @@ class LoginThrottle:
         cap: float,
         forget: float = 3600.0,
         max_keys: int = DEFAULT_MAX_KEYS,
+        slots: int | None = None,
         clock: Callable[[], float] = monotonic,
     ) -> None:
         if free < 0 or base <= 0 or cap < base or forget <= 0 or max_keys < 1:
             raise ValueError("free >= 0, 0 < base <= cap, forget > 0 and max_keys >= 1")
         self.free, self.base, self.cap, self.forget = free, base, cap, forget
         self.max_keys = max_keys
+        self.slots = slots or 2 * (os.cpu_count() or 1)
+        self._slots = threading.BoundedSemaphore(self.slots)
         self._clock = clock
         self._lock = threading.Lock()
         # key -> (failures counted, when the latest was); least recently touched first
@@ -112,18 +123,48 @@ class LoginThrottle:
         with self._lock:
             if attempt.user is not None:
                 self._keys.pop(_user(attempt.user) or "", None)
-            key = _address(attempt.address)
-            state = self._keys.get(key) if key is not None else None
-            if key is None or state is None:
-                return
-            failures, at = state
-            if failures <= 1:
-                del self._keys[key]
-            else:
-                # Only this attempt's time is taken back: a later one's stays.
-                before = attempt.before
-                earlier = before[1] if before is not None and at == attempt.at else at
-                self._keys[key] = (failures - 1, earlier)
+            self._give_back(attempt)
+
+    def cancel(self, attempt: Attempt | None) -> None:
+        """``attempt`` was never checked (no slot): its address gets it back."""
+        if attempt is None:
+            return
+        with self._lock:
+            user = _user(attempt.user)
+            state = self._keys.get(user) if user is not None else None
+            if user is not None and state is not None:
+                if state[0] <= 1:
+                    del self._keys[user]
+                else:
+                    self._keys[user] = (state[0] - 1, state[1])
+            self._give_back(attempt)
+
+    def _give_back(self, attempt: Attempt) -> None:
+        # Called with the lock held.
+        key = _address(attempt.address)
+        state = self._keys.get(key) if key is not None else None
+        if key is None or state is None:
+            return
+        failures, at = state
+        if failures <= 1:
+            del self._keys[key]
+        else:
+            # Only this attempt's time is taken back: a later one's stays.
+            before = attempt.before
+            earlier = before[1] if before is not None and at == attempt.at else at
+            self._keys[key] = (failures - 1, earlier)
+
+    @contextmanager
+    def checking(self, attempt: Attempt | None) -> Iterator[None]:
+        """Hold one of the ``slots`` for the check of ``attempt``; when none frees up within
+        ``SLOT_WAIT_S``, the attempt is not counted and ``RateLimited`` is raised."""
+        if not self._slots.acquire(timeout=SLOT_WAIT_S):
+            self.cancel(attempt)
+            raise RateLimited(1, message="too many password checks at once; try again in 1 s")
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     def _current(self, key: str, now: float) -> tuple[int, float] | None:
         state = self._keys.get(key)

@@ -127,3 +127,14 @@ def test_memory_is_bounded_by_forgetting_the_least_recent_key(clock: Clock) -> N
 def test_no_free_failures_turns_the_throttle_off(clock: Clock) -> None:
     throttle = LoginThrottle(free=0, base=1.0, cap=1.0, clock=clock)
     assert [throttle.attempt(address="a", user="b") for _ in range(10)] == [None] * 10
+
+
+def test_a_check_without_a_free_slot_is_refused_and_not_counted(clock: Clock) -> None:
+    throttle = LoginThrottle(free=1, base=1.0, cap=1.0, slots=1, clock=clock)
+    held = throttle.attempt(address="a", user="ada")
+    with throttle.checking(held):
+        waiting = throttle.attempt(address="b", user="bob")
+        with pytest.raises(RateLimited) as refused, throttle.checking(waiting):
+            pass
+    assert refused.value.retry_after_seconds == 1
+    assert _retry_after(throttle, "b", "bob") is None  # b's refused attempt was given back
