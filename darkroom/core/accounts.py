@@ -105,6 +105,9 @@ class _VerifiedPasswords:
 
 
 _verified = _VerifiedPasswords(size=1024)
+# (password, user name) of the same successes: lets a throttled address's known-good client past
+# the early refusal, which is made before any database read.
+_verified_names = _VerifiedPasswords(size=1024)
 
 
 def forget_verified_passwords() -> None:
@@ -114,6 +117,7 @@ def forget_verified_passwords() -> None:
     any process; this only drops what can no longer be used, at once.
     """
     _verified.clear()
+    _verified_names.clear()
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -245,6 +249,8 @@ def password_actor(
     client typed, when that is not ``name``), and refused with ``RateLimited`` while they must
     wait (``core.throttle``); a password verified recently is accepted without asking.
     """
+    if client is not None and (password, name) not in _verified_names:
+        rt.login_throttle.refuse_waiting(client)  # a flood costs no database read
     with rt.reading() as session:
         principal = find_principal(session, name)
         stored = _password_hash(session, principal)
@@ -258,6 +264,7 @@ def password_actor(
     if actor is None:
         raise _wrong_password()
     rt.login_throttle.succeeded(attempt)
+    _verified_names.add((password, name))
     return actor
 
 

@@ -104,17 +104,31 @@ class LoginThrottle:
             if user is not None and (address is None or by_address is not None):
                 wait = max(wait, self._wait(self._current(keys[-1], now), now))
             if wait > 0:
-                raise RateLimited(
-                    math.ceil(wait),
-                    limit=self.free,
-                    message=f"too many failed logins; try again in {math.ceil(wait)} s",
-                )
+                raise self._refusal(wait)
             for key in keys:
                 state = self._keys.pop(key, None)
                 self._keys[key] = ((state[0] if state else 0) + 1, now)
             while len(self._keys) > self.max_keys:
                 self._keys.popitem(last=False)
             return Attempt(address=address, user=user, at=now, before=by_address)
+
+    def refuse_waiting(self, address: str) -> None:
+        """``RateLimited`` if ``address`` must wait now (counts nothing): the cheap early check
+        made before a password is even looked up."""
+        if not self.enabled:
+            return
+        key = _address(address) or ""
+        with self._lock:
+            now = self._clock()
+            wait = self._wait(self._current(key, now), now)
+        if wait > 0:
+            raise self._refusal(wait)
+
+    def _refusal(self, wait: float) -> RateLimited:
+        seconds = math.ceil(wait)
+        return RateLimited(
+            seconds, limit=self.free, message=f"too many failed logins; try again in {seconds} s"
+        )
 
     def succeeded(self, attempt: Attempt | None) -> None:
         """``attempt`` was right: its address gets it back, its user name starts over."""
