@@ -40,8 +40,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         rt = runtime or open_runtime(settings)
         app.state.runtime = rt
         if settings.admin_user:
+            hashed = accounts.HashedPassword.of(settings.admin_password)  # before the transaction
             with rt.transaction() as session:
-                accounts.ensure_admin(session, settings.admin_user, settings.admin_password)
+                accounts.ensure_admin(session, settings.admin_user, hashed)
         try:
             yield
         finally:

@@ -7,9 +7,10 @@ carry the same names, and calls the same core services the HTTP front doors call
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ from darkroom.api import vocabulary
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
 from darkroom.config import Settings
-from darkroom.core import accounts, gc, logins, spaces, verify
+from darkroom.core import accounts, credentials, gc, logins, spaces, verify
 from darkroom.core.access import Role
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.db import migrate as migrations
@@ -201,9 +202,11 @@ def users_create(
     email: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create a user."""
+    with _reported():
+        hashed = accounts.HashedPassword.of(password)  # scrypt before the transaction
     with _runtime(ctx) as runtime, runtime.transaction() as session:
         principal = accounts.create_principal(
-            session, name, password=password, role=role, email=email
+            session, name, password=hashed, role=role, email=email
         )
     console.print(f"created user {escape(principal.name)} ({principal.role}), id {principal.id}")
 
@@ -227,13 +230,18 @@ def tokens_create(
     ctx: typer.Context,
     name: str,
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+    expires: Annotated[
+        str | None, typer.Option(help="Lifetime, e.g. 30d, 12h, 90m (default: until revoked).")
+    ] = None,
 ) -> None:
     """Issue an API token for user NAME; the token is printed once, as the last line."""
-    with _runtime(ctx) as runtime, runtime.transaction() as session:
-        principal = accounts.get_principal(session, name)
-        issued = accounts.issue_token(session, principal, label=label)
-    errors.print(f"token for {escape(name)} (shown once, store it now):")
-    print(issued.token)
+    with _reported():
+        lifetime = _duration(expires) if expires is not None else None
+    with _runtime(ctx) as runtime:
+        token, info = credentials.issue_token(runtime, name, label=label, expires_in=lifetime)
+    until = f", expires {info.expires:%Y-%m-%d %H:%M} UTC" if info.expires else ""
+    errors.print(f"token {info.id} for {escape(name)}{until} (shown once, store it now):")
+    print(token)
 
 
 @grants_app.command("add")
@@ -470,3 +478,110 @@ def share(
     until = datetime.fromtimestamp(minted.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     errors.print(f"link to image {minted.image.id}, valid until {until}:")
     print(links.url(base, minted))
+
+
+# --- Credential life cycle (issue 11): list and revoke tokens and access clients, deactivate
+# and reactivate users, change passwords. Listings never show a secret.
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _duration(text: str) -> timedelta:
+    """``30d``, ``12h``, ``90m``, ``45s``, ``2w`` or a number of seconds; BadInput otherwise."""
+    given = text.strip().lower()
+    unit = DURATION_UNITS.get(given[-1:], 0) if given else 0
+    number = given[:-1] if unit else given
+    if not number.isdigit() or int(number) <= 0 or len(number) > 9:
+        raise BadInput(f"bad duration {text!r}; use e.g. 30d, 12h, 90m or 3600")
+    return timedelta(seconds=int(number) * (unit or 1))
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment is not None else ""
+
+
+def _credential_table(found: list[credentials.CredentialInfo]) -> Table:
+    table = Table("id", "user", "kind", "label", "created", "expires", "last used", "revoked")
+    for info in found:
+        table.add_row(
+            str(info.id),
+            escape(info.user),
+            info.kind,
+            escape(info.label),
+            _when(info.created),
+            _when(info.expires),
+            _when(info.last_used),
+            _when(info.revoked),
+        )
+    return table
+
+
+UserFilter = Annotated[str | None, typer.Option("--user", help="Only this user's.")]
+
+
+@tokens_app.command("list")
+def tokens_list(ctx: typer.Context, user: UserFilter = None) -> None:
+    """List API tokens (never their secrets): id, user, label, created, expires, last used,
+    revoked."""
+    with _runtime(ctx) as runtime:
+        found = credentials.list_credentials(runtime, user=user, kinds=credentials.TOKENS)
+    console.print(_credential_table(found))
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    ctx: typer.Context, token_id: Annotated[int, typer.Argument(metavar="ID")]
+) -> None:
+    """Revoke API token ID (see `tokens list`); it stops working at once, on every instance."""
+    with _runtime(ctx) as runtime:
+        info = credentials.revoke(runtime, token_id, kinds=credentials.TOKENS)
+    console.print(f"revoked token {info.id} of {escape(info.user)}")
+
+
+@access_clients_app.command("list")
+def access_clients_list(ctx: typer.Context, user: UserFilter = None) -> None:
+    """List access clients and activation codes (never their secrets)."""
+    with _runtime(ctx) as runtime:
+        kinds = credentials.ACCESS_CLIENTS
+        found = credentials.list_credentials(runtime, user=user, kinds=kinds)
+    console.print(_credential_table(found))
+
+
+@access_clients_app.command("revoke")
+def access_clients_revoke(
+    ctx: typer.Context, client_id: Annotated[int, typer.Argument(metavar="ID")]
+) -> None:
+    """Revoke access client (or activation code) ID; it stops working at once."""
+    with _runtime(ctx) as runtime:
+        info = credentials.revoke(runtime, client_id, kinds=credentials.ACCESS_CLIENTS)
+    console.print(f"revoked {info.kind} {info.id} of {escape(info.user)}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(ctx: typer.Context, name: str) -> None:
+    """Refuse every credential of user NAME at once (passwords, tokens, sessions, access
+    clients); their sessions end. `users reactivate` undoes it (sessions stay ended)."""
+    with _runtime(ctx) as runtime:
+        credentials.set_active(runtime, name, False)
+    console.print(f"deactivated {escape(name)}")
+
+
+@users_app.command("reactivate")
+def users_reactivate(ctx: typer.Context, name: str) -> None:
+    """Let user NAME in again with their password, tokens and access clients."""
+    with _runtime(ctx) as runtime:
+        credentials.set_active(runtime, name, True)
+    console.print(f"reactivated {escape(name)}")
+
+
+@users_app.command("password")
+def users_password(ctx: typer.Context, name: str) -> None:
+    """Set user NAME's password, read from the prompt (twice) or, when piped, the first line of
+    stdin. Ends all of NAME's sessions."""
+    if sys.stdin.isatty():
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with _runtime(ctx) as runtime:
+        ended = credentials.change_password(runtime, name, password)
+    console.print(f"changed the password of {escape(name)}; ended {ended} sessions")

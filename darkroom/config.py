@@ -104,3 +104,12 @@ class Settings(BaseSettings):
     link_seconds: int = Field(3600, gt=0)
     guest_images_per_day: int = Field(100, ge=0)
     guest_bytes_per_day: int = Field(100 * MiB, ge=0)
+
+    # Credentials (issue 11; docs/security.md, "Credentials"). A login session ends this many
+    # seconds after it was opened, however busy (its idle timeout ends it sooner). Failed logins
+    # per client address and per user name: login_free_failures cost nothing (0: no throttle),
+    # then each waits login_backoff_seconds, doubling, up to login_backoff_max_seconds.
+    session_max_seconds: int = Field(12 * 3600, gt=0)
+    login_free_failures: int = Field(5, ge=0)
+    login_backoff_seconds: float = Field(1.0, gt=0, allow_inf_nan=False)
+    login_backoff_max_seconds: float = Field(300.0, gt=0, allow_inf_nan=False)

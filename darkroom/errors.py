@@ -13,7 +13,8 @@ The tree, from most general to most specific:
     ├── TooLarge        bytes, pixels, sides or frames over a configured limit
     ├── Unsupported     a file type or operation darkroom refuses to handle
     ├── Unavailable     a service darkroom depends on cannot be reached; try again
-    └── RateLimited     this client asked for too many renders too fast; try again later
+    └── RateLimited     this client asked for too many renders (or failed too many logins)
+                        too fast; try again later
         └── QuotaExceeded   a guest's address used its daily allowance of temporary images
 
 Each front door maps these to its own status codes and error bodies, once. Errors carry
@@ -109,17 +110,20 @@ class Unavailable(DarkroomError):
 
 
 class RateLimited(DarkroomError):
-    """A client without credentials asked for renders faster than its allowance.
+    """A client without credentials asked for renders faster than its allowance, or a client
+    address or user name failed to log in too often (``core.throttle``).
 
-    ``retry_after_seconds`` (at least 1) is when the next render would be allowed; doors answer
+    ``retry_after_seconds`` (at least 1) is when the next attempt would be allowed; doors answer
     429 with ``Retry-After``. ``limit`` is the burst the client was allowed, for doors that
     announce it (Procore's ``X-Rate-Limit-Limit``).
     """
 
-    def __init__(self, retry_after_seconds: int, *, limit: int | None = None) -> None:
+    def __init__(
+        self, retry_after_seconds: int, *, limit: int | None = None, message: str | None = None
+    ) -> None:
         seconds = max(1, retry_after_seconds)
         super().__init__(
-            f"too many new renditions asked for; try again in {seconds} s",
+            message or f"too many new renditions asked for; try again in {seconds} s",
             retry_after_seconds=seconds,
             limit=limit,
         )

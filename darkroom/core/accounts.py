@@ -2,6 +2,11 @@
 
 Passwords are stored as salted scrypt hashes. Tokens (API tokens, login sessions, access clients)
 are random strings shown once; only their SHA-256 is stored, which is also how they are found.
+
+scrypt (about 40 ms) never runs inside a database transaction: passwords are hashed first
+(``HashedPassword``) and checked after the lookup's transaction ended, so a flood of wrong
+passwords costs CPU, never a lock that writers wait behind. Failed checks are throttled per
+client address and user name (``core.throttle``, ``Runtime.login_throttle``).
 """
 
 from __future__ import annotations
@@ -39,10 +44,29 @@ class CredentialKind(StrEnum):
     ACCESS_CLIENT_CODE = "access-code"  # one-time code that activates an access client
 
 
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    """The one place scrypt runs (tests wrap it to prove no transaction is open meanwhile)."""
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p)
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+@dataclass(frozen=True)
+class HashedPassword:
+    """A password already hashed, to store inside a transaction without running scrypt there."""
+
+    stored: str
+
+    @classmethod
+    def of(cls, password: str) -> HashedPassword:
+        """Hash ``password`` (call this before opening a transaction); Invalid when empty."""
+        if not password:
+            raise Invalid("password must not be empty", field="password")
+        return cls(hash_password(password))
 
 
 class _VerifiedPasswords:
@@ -75,8 +99,25 @@ class _VerifiedPasswords:
             if len(self._seen) > self._size:
                 self._seen.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
 
 _verified = _VerifiedPasswords(size=1024)
+# (password, user name) of the same successes: lets a throttled address's known-good client past
+# the early refusal, which is made before any database read.
+_verified_names = _VerifiedPasswords(size=1024)
+
+
+def forget_verified_passwords() -> None:
+    """Empty this process's verified-password cache (after a password change or deactivation).
+
+    Entries are keyed by the stored hash, so a changed password never matches an old entry in
+    any process; this only drops what can no longer be used, at once.
+    """
+    _verified.clear()
+    _verified_names.clear()
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -93,9 +134,7 @@ def _scrypt_matches(password: str, stored: str) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        actual = hashlib.scrypt(
-            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
-        )
+        actual = _scrypt(password, bytes.fromhex(salt), int(n), int(r), int(p))
     except ValueError:
         return False
     return hmac.compare_digest(actual.hex(), digest)
@@ -136,7 +175,7 @@ def create_principal(
     session: Session,
     name: str,
     *,
-    password: str | None = None,
+    password: str | HashedPassword | None = None,
     role: Role = Role.MEMBER,
     email: str | None = None,
     display_name: str = "",
@@ -159,9 +198,10 @@ def create_principal(
     return principal
 
 
-def set_password(session: Session, principal: Principal, password: str) -> None:
-    if not password:
-        raise Invalid("password must not be empty", field="password")
+def set_password(session: Session, principal: Principal, password: str | HashedPassword) -> None:
+    """Replace ``principal``'s password. Pass a ``HashedPassword`` when a transaction is open (a
+    plain string is hashed here, which only fixtures that hold no lock may do)."""
+    hashed = password if isinstance(password, HashedPassword) else HashedPassword.of(password)
     session.execute(
         delete(Credential).where(
             Credential.principal_id == principal.id, Credential.kind == CredentialKind.PASSWORD
@@ -171,13 +211,14 @@ def set_password(session: Session, principal: Principal, password: str) -> None:
         Credential(
             principal_id=principal.id,
             kind=CredentialKind.PASSWORD,
-            secret_hash=hash_password(password),
+            secret_hash=hashed.stored,
         )
     )
 
 
-def ensure_admin(session: Session, name: str, password: str) -> Principal:
-    """Create the admin ``name``, or make the existing user an active admin with this password.
+def ensure_admin(session: Session, name: str, password: str | HashedPassword) -> Principal:
+    """Create the admin ``name``, or make the existing user an active admin with this password
+    (hashed before the transaction by callers that hold one: ``HashedPassword.of``).
 
     Safe when several instances start at once on a new database: one creates the user, the
     others find it (after the creator's commit) and set the same role and password.
@@ -197,19 +238,33 @@ def ensure_admin(session: Session, name: str, password: str) -> Principal:
     return principal
 
 
-def password_actor(rt: Runtime, name: str, password: str) -> Actor:
+def password_actor(
+    rt: Runtime, name: str, password: str, *, client: str | None = None, named: str | None = None
+) -> Actor:
     """The actor whose password ``password`` is, else Unauthorized("login").
 
     Only reads, and the hash is checked after the transaction ends: a flood of wrong passwords
-    costs CPU, never a database lock that writers would wait behind.
+    costs CPU, never a database lock that writers would wait behind. A check that needs scrypt
+    is counted against the client address ``client`` and the user name (``named``: what the
+    client typed, when that is not ``name``), and refused with ``RateLimited`` while they must
+    wait (``core.throttle``); a password verified recently is accepted without asking.
     """
+    if client is not None and (password, name) not in _verified_names:
+        rt.login_throttle.refuse_waiting(client)  # a flood costs no database read
     with rt.reading() as session:
         principal = find_principal(session, name)
         stored = _password_hash(session, principal)
         actor = actor_of(principal) if principal is not None and principal.active else None
-    _check_password(password, stored)
+    if actor is not None and stored is not None and (password, stored) in _verified:
+        return actor
+    user = named if named is not None else name
+    attempt = rt.login_throttle.attempt(address=client, user=user)
+    with rt.login_throttle.checking(attempt):
+        _check_password(password, stored)
     if actor is None:
         raise _wrong_password()
+    rt.login_throttle.succeeded(attempt)
+    _verified_names.add((password, name))
     return actor
 
 
@@ -276,17 +331,31 @@ TOUCH_EVERY = timedelta(minutes=1)  # how stale a credential's last-use time may
 
 
 def token_actor(
-    rt: Runtime, token: str, kind: CredentialKind, *, now: datetime | None = None
+    rt: Runtime,
+    token: str,
+    kind: CredentialKind,
+    *,
+    now: datetime | None = None,
+    client: str | None = None,
 ) -> Actor:
     """The actor holding ``token`` of ``kind``, else Unauthorized(reason="invalid").
 
-    Reads only. The credential's last-use time (the idle timer of sessions) is written in a
-    short transaction of its own, and only when it is older than ``TOUCH_EVERY`` (never back: a
-    slow request must not shorten a session).
+    Reads only, and caches nothing: a revoked or expired token, or one of a deactivated user,
+    is refused by every instance at its next request. The credential's last-use time (the idle
+    timer of sessions) is written in a short transaction of its own, and only when it is older
+    than ``TOUCH_EVERY`` (never back: a slow request must not shorten a session). A wrong token
+    counts as a failed login of the client address ``client``: once it must wait, wrong tokens
+    get ``RateLimited`` instead of Unauthorized (a valid token is never refused).
     """
     now = now or utcnow()
+    session_max = timedelta(seconds=rt.settings.session_max_seconds)
     with rt.reading() as session:
-        credential, principal = _holder(session, token, kind, now)
+        try:
+            credential, principal = _holder(session, token, kind, now, session_max)
+        except Unauthorized:
+            if client is not None:
+                rt.login_throttle.attempt(address=client, user=None)
+            raise
         stale = credential.last_used_at is None or now - credential.last_used_at >= TOUCH_EVERY
         credential_id, actor = credential.id, actor_of(principal)
     if stale:
@@ -295,12 +364,17 @@ def token_actor(
 
 
 def _holder(
-    session: Session, token: str, kind: CredentialKind, now: datetime
+    session: Session, token: str, kind: CredentialKind, now: datetime, session_max: timedelta
 ) -> tuple[Credential, Principal]:
     credential = session.scalar(
         select(Credential).where(Credential.kind == kind, Credential.lookup == _token_lookup(token))
     )
-    if credential is None or credential.revoked_at is not None or _expired(credential, now):
+    if (
+        credential is None
+        or credential.revoked_at is not None
+        or _expired(credential, now)
+        or (kind is CredentialKind.SESSION and now >= credential.created_at + session_max)
+    ):
         raise Unauthorized("invalid or expired token", reason="invalid")
     principal = session.get(Principal, credential.principal_id)
     if principal is None or not principal.active:

@@ -53,10 +53,16 @@ def myself(rt: Runtime, actor: Actor) -> PrincipalRecord:
 
 
 def password_actor(
-    rt: Runtime, identification: str, password: str, principal_type: PrincipalType | None = None
+    rt: Runtime,
+    identification: str,
+    password: str,
+    principal_type: PrincipalType | None = None,
+    *,
+    client: str | None = None,
 ) -> Actor:
     """The actor whose password ``password`` is, named by login name (or, with
-    ``PrincipalType.EMAIL``, by e-mail); Unauthorized("login") when wrong. Reads only."""
+    ``PrincipalType.EMAIL``, by e-mail); Unauthorized("login") when wrong, RateLimited when the
+    address ``client`` or the identification failed too often. Reads only."""
     name = identification
     if principal_type is PrincipalType.EMAIL:
         with rt.reading() as session:
@@ -64,7 +70,7 @@ def password_actor(
             # An unknown e-mail still costs one scrypt (against a name no user can have), so the
             # time taken does not tell which e-mails exist.
             name = user.name if user is not None else ""
-    return accounts.password_actor(rt, name, password)
+    return accounts.password_actor(rt, name, password, client=client, named=identification)
 
 
 def _by_email(session: Session, email: str) -> Principal | None:

@@ -1,7 +1,8 @@
 """Login sessions and access clients: the tokens a user gets for a device or a program.
 
 - A session is a token with a sliding idle timeout (``SESSION_IDLE_TIMEOUT``, 30 minutes); a
-  caller may ask for a shorter one, never a longer one. Logging out revokes it.
+  caller may ask for a shorter one, never a longer one. However busy, it ends
+  ``session_max_seconds`` (12 h) after it was opened. Logging out revokes it.
 - An access client is a long-lived token bound to one user. It is issued directly (CLI), or as
   a one-time activation code that the user, once authenticated, turns into the token; the token
   then carries the prefix the user chose, which is never stored or returned in clear.
@@ -54,7 +55,12 @@ def open_session(rt: Runtime, principal_id: int, *, timeout_s: int | None = None
         principal = session.get_one(Principal, principal_id)
         return _issued(
             accounts.issue_token(
-                session, principal, CredentialKind.SESSION, label="session", idle_timeout=idle
+                session,
+                principal,
+                CredentialKind.SESSION,
+                label="session",
+                idle_timeout=idle,
+                ttl=timedelta(seconds=rt.settings.session_max_seconds),
             )
         )
 

@@ -21,6 +21,7 @@ from darkroom.core.lru import LRU
 from darkroom.core.ratelimit import RenderLimiter
 from darkroom.core.resolutions import Resolutions
 from darkroom.core.signing import Signer
+from darkroom.core.throttle import LoginThrottle
 from darkroom.db.engine import READ_ONLY, make_engine, make_sessionmaker, transaction
 from darkroom.media import Limits
 from darkroom.storage import BlobStore, open_store
@@ -82,10 +83,16 @@ class Runtime:
     render_limiter: RenderLimiter = field(init=False)
     evictor: Evictor = field(init=False)
     signer: Signer = field(init=False)  # signed, expiring links (core/signing.py)
+    login_throttle: LoginThrottle = field(init=False)  # failed logins (core/throttle.py)
 
     def __post_init__(self) -> None:
         self.signer = Signer.from_settings(self.settings.signing_keys, self.settings.data_dir)
         self.render_limiter = RenderLimiter(self.settings.render_rate, self.settings.render_burst)
+        self.login_throttle = LoginThrottle(
+            free=self.settings.login_free_failures,
+            base=self.settings.login_backoff_seconds,
+            cap=max(self.settings.login_backoff_max_seconds, self.settings.login_backoff_seconds),
+        )
         self.evictor = Evictor(self, self.settings.variant_cache_bytes)
 
     @contextmanager

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.requests import Request
 from starlette.responses import Response
 
 from darkroom.api import links
 from darkroom.api.common.auth import basic_actor
 from darkroom.api.common.deps import RuntimeDep
+from darkroom.api.common.rate_limits import client_address
 from darkroom.api.common.urls import base_url
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
-from darkroom.core import sharing
+from darkroom.core import credentials, sharing
 from darkroom.core.access import Actor
+from darkroom.core.accounts import CredentialKind
 from darkroom.errors import Forbidden, Invalid, Unauthorized
 
 router = APIRouter(prefix="/admin/v1", tags=["admin"])
@@ -26,10 +27,11 @@ KINDS = {"ads": EntityKind.AD, "contact-infos": EntityKind.CONTACT_INFO}
 
 
 def require_admin(
-    runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+    runtime: RuntimeDep, request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Actor:
-    """The administrator behind the request's Basic credentials; 401 or 403 otherwise."""
-    actor = basic_actor(runtime, authorization)
+    """The administrator behind the request's Basic credentials; 401 or 403 otherwise (429
+    while the address or the name failed too often)."""
+    actor = basic_actor(runtime, authorization, client_address(request))
     if actor is None:
         raise Unauthorized("an administrator's Basic credentials are required")
     if not actor.is_admin:
@@ -135,3 +137,100 @@ def share_image(
         "expiresAt": datetime.fromtimestamp(minted.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "image": {"id": minted.image.id, "publicId": minted.image.public_id},
     }
+
+
+# --- Credential life cycle (issue 11): list, issue and revoke credentials by id, deactivate and
+# reactivate users, change passwords. Listings never carry secrets.
+
+CREDENTIAL_KINDS = {
+    "token": credentials.TOKENS,
+    "access-client": credentials.ACCESS_CLIENTS,
+    "session": (CredentialKind.SESSION,),
+}
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str
+    label: str = Field("", max_length=255)
+    expires_in_seconds: int | None = Field(None, gt=0, le=100 * 365 * 86400)
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class ActiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool
+
+
+def _kinds(kind: str | None) -> tuple[CredentialKind, ...]:
+    if kind is None:
+        return credentials.LISTED
+    found = CREDENTIAL_KINDS.get(kind)
+    if found is None:
+        raise Invalid(f"unknown kind {kind!r}; use token, access-client or session", field="kind")
+    return found
+
+
+def _credential_json(info: credentials.CredentialInfo) -> dict[str, Any]:
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    return {
+        "id": info.id,
+        "user": info.user,
+        "kind": info.kind,
+        "label": info.label,
+        "state": info.state(),
+        "created": when(info.created),
+        "expires": when(info.expires),
+        "lastUsed": when(info.last_used),
+        "revoked": when(info.revoked),
+    }
+
+
+@router.get("/credentials")
+def list_credentials(
+    runtime: RuntimeDep, _: AdminDep, user: str | None = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """Tokens, sessions and access clients (``kind``: token, access-client, session), of
+    ``user`` if given; never their secrets."""
+    found = credentials.list_credentials(runtime, user=user, kinds=_kinds(kind))
+    return [_credential_json(info) for info in found]
+
+
+@router.post("/tokens", status_code=201)
+def create_token(runtime: RuntimeDep, _: AdminDep, body: TokenIn) -> dict[str, Any]:
+    """A new API token of ``user``: the token is in this answer and nowhere else."""
+    lifetime = timedelta(seconds=body.expires_in_seconds) if body.expires_in_seconds else None
+    token, info = credentials.issue_token(runtime, body.user, label=body.label, expires_in=lifetime)
+    return {"token": token, "credential": _credential_json(info)}
+
+
+@router.post("/credentials/{credential_id}/revoke")
+def revoke_credential(
+    runtime: RuntimeDep, _: AdminDep, credential_id: int, kind: str | None = None
+) -> dict[str, Any]:
+    """Revoke credential ``credential_id``; it is refused from the next request on, everywhere."""
+    return _credential_json(credentials.revoke(runtime, credential_id, kinds=_kinds(kind)))
+
+
+@router.put("/users/{user}/password", status_code=204)
+def change_password(runtime: RuntimeDep, _: AdminDep, user: str, body: PasswordIn) -> Response:
+    """Set ``user``'s password and end their sessions."""
+    credentials.change_password(runtime, user, body.password)
+    return Response(status_code=204)
+
+
+@router.put("/users/{user}/active")
+def set_active(runtime: RuntimeDep, _: AdminDep, user: str, body: ActiveIn) -> dict[str, Any]:
+    """Deactivate (``{"active": false}``) or reactivate a user; deactivation refuses all their
+    credentials at once and ends their sessions."""
+    state = credentials.set_active(runtime, user, body.active)
+    return {"name": state.name, "active": state.active}

@@ -47,16 +47,20 @@ def parse_bearer(header: str | None) -> str | None:
 READS = frozenset({"GET", "HEAD", "OPTIONS"})  # methods that must not write
 
 
-def basic_actor(rt: Runtime, header: str | None) -> Actor | None:
-    """The actor named by Basic credentials; None when there are none; Unauthorized when wrong."""
+def basic_actor(rt: Runtime, header: str | None, client: str | None = None) -> Actor | None:
+    """The actor named by Basic credentials; None when there are none; Unauthorized when wrong,
+    RateLimited when ``client`` (the address) or the user name failed too often."""
     credentials = parse_basic(header)
     if credentials is None:
         return None
-    return accounts.password_actor(rt, *credentials)
+    return accounts.password_actor(rt, *credentials, client=client)
 
 
-def token_actor(rt: Runtime, token: str | None, kind: CredentialKind) -> Actor | None:
-    """The actor holding ``token`` of ``kind``; None when no token; Unauthorized when not valid."""
+def token_actor(
+    rt: Runtime, token: str | None, kind: CredentialKind, client: str | None = None
+) -> Actor | None:
+    """The actor holding ``token`` of ``kind``; None when no token; Unauthorized when not valid
+    (RateLimited instead once ``client`` sent too many wrong ones)."""
     if not token:
         return None
-    return accounts.token_actor(rt, token, kind)
+    return accounts.token_actor(rt, token, kind, client=client)

@@ -48,11 +48,11 @@ def install(app: Starlette, doors: DoorRegistry) -> None:
     async def rate_limited(request: Request, error: Exception) -> Response:
         assert isinstance(error, RateLimited)
         logger.info(
-            "%s %s: render refused for %s (retry in %d s)",
+            "%s %s: refused for %s: %s",
             request.method,
             request.url.path,
             client_address(request),
-            error.retry_after_seconds,
+            error.message,
         )
         return render(doors, request.url.path, error)
 

@@ -52,12 +52,12 @@ class Caller:
         return self.actor.principal_id
 
 
-def identify(rt: Runtime, headers: Headers) -> Caller:
+def identify(rt: Runtime, headers: Headers, client: str | None = None) -> Caller:
     """The caller behind the request's credentials; 401 with the failing scheme's code.
 
     Reads only (password hashes are checked outside any transaction; a token's idle timer is
     written at most once a minute, on its own), so it runs once per request, before the
-    operation.
+    operation. Failed checks count against the client address ``client`` (``core.throttle``).
     """
     basic = parse_basic(headers.get("authorization"))
     principal_type = _principal_type(headers.get(PRINCIPAL_TYPE_HEADER)) if basic else None
@@ -65,12 +65,12 @@ def identify(rt: Runtime, headers: Headers) -> Caller:
     client_token = headers.get(ACCESS_CLIENT_HEADER, "").strip() or None
     found: list[Actor] = []
     if basic is not None:
-        found.append(directory.password_actor(rt, *basic, principal_type))
+        found.append(directory.password_actor(rt, *basic, principal_type, client=client))
     if session_token is not None:
-        found.append(_by_token(rt, session_token, CredentialKind.SESSION, "loggedOut"))
+        found.append(_by_token(rt, session_token, CredentialKind.SESSION, "loggedOut", client))
     if client_token is not None:
         kind = CredentialKind.ACCESS_CLIENT
-        found.append(_by_token(rt, client_token, kind, "invalidAccessClient"))
+        found.append(_by_token(rt, client_token, kind, "invalidAccessClient", client))
     if not found:
         return Caller(actor=GUEST)
     if any(actor.principal_id != found[0].principal_id for actor in found):
@@ -84,9 +84,11 @@ def identify(rt: Runtime, headers: Headers) -> Caller:
     )
 
 
-def _by_token(rt: Runtime, token: str, kind: CredentialKind, code: str) -> Actor:
+def _by_token(
+    rt: Runtime, token: str, kind: CredentialKind, code: str, client: str | None
+) -> Actor:
     try:
-        return accounts.token_actor(rt, token, kind)
+        return accounts.token_actor(rt, token, kind, client=client)
     except Unauthorized:
         raise Unauthorized(f"invalid {kind.value} token", reason=code) from None
 

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from darkroom.api.common import observe
 from darkroom.api.common.forms import read_form
+from darkroom.api.common.rate_limits import client_address
 from darkroom.api.common.urls import base_url
 from darkroom.api.cyclos import (
     ad_images,
@@ -155,7 +156,7 @@ async def dispatch(request: Request) -> Response:
     route, captured = resolve(request.method, segments(raw.decode("latin-1")))
     observe.name_operation(request.scope, route.template)
     rt: Runtime = request.app.state.runtime
-    caller = await run_in_threadpool(auth.identify, rt, request.headers)
+    caller = await run_in_threadpool(auth.identify, rt, request.headers, client_address(request))
     form = await _form(request) if route.upload else None
     try:
         upload = form.get("image") if form is not None else None

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from darkroom.api.common.auth import READS, basic_actor
 from darkroom.api.common.deps import RuntimeDep
+from darkroom.api.common.rate_limits import client_address
 from darkroom.api.moov.parse import path_id
 from darkroom.api.vocabulary import MOOV_ACCOUNT
 from darkroom.core import access
@@ -25,7 +26,7 @@ def account_scope(account_id: str, request: Request, rt: RuntimeDep) -> Scope:
     A sync dependency, so FastAPI runs it (password hashing, database) in the thread pool, and
     before the endpoint reads any body: unauthenticated uploads are refused unread.
     """
-    actor = basic_actor(rt, request.headers.get("authorization"))
+    actor = basic_actor(rt, request.headers.get("authorization"), client_address(request))
     if actor is None:
         raise Unauthorized("HTTP Basic credentials are required")
     account = path_id(account_id, "account")

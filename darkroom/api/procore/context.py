@@ -19,6 +19,7 @@ from darkroom.api.common import signed
 from darkroom.api.common.auth import READS, parse_bearer, token_actor
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.params import parse_int
+from darkroom.api.common.rate_limits import client_address
 from darkroom.api.common.urls import base_url
 from darkroom.api.procore import wire
 from darkroom.api.procore.errors import BadRequest, bad_request
@@ -35,7 +36,7 @@ COMPANY_HEADER = "Procore-Company-Id"
 def caller(request: Request, rt: RuntimeDep) -> Actor:
     """The principal behind the request's Bearer token; 401 without one."""
     token = parse_bearer(request.headers.get("authorization"))
-    found = token_actor(rt, token, CredentialKind.TOKEN)
+    found = token_actor(rt, token, CredentialKind.TOKEN, client_address(request))
     if found is None:
         raise Unauthorized("an Authorization: Bearer <token> header is required")
     return found
