@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from darkroom.core.records import SpaceRecord
 from darkroom.db.models import Space
-from darkroom.errors import Invalid
+from darkroom.errors import Conflict, Invalid
 
 MAX_EXTERNAL_ID = 128  # the width of spaces.external_id
 
@@ -53,6 +53,25 @@ def ensure(
     seed = seeds.get(kind)
     if seed is not None:
         seed(session, space)
+    return space
+
+
+def place(session: Session, kind: str, external_id: str, parent: Space, *, move: bool) -> Space:
+    """The space ``kind:external_id`` under ``parent``: made there if missing; one without a
+    parent is put there; one under another parent is moved only with ``move`` (else Conflict).
+
+    Spaces have fixed parents: only admins place them (the CLI, the admin endpoint), never a
+    request. A space is never put under itself or its own children.
+    """
+    space = find(session, kind, external_id)
+    if space is None:
+        return ensure(session, kind, external_id, parent=parent)
+    if space.id == parent.id or any(s.id == space.id for s in ancestors(session, parent)):
+        raise Invalid(f"{kind}:{external_id} cannot be put under itself", field="parent")
+    if space.parent_id is not None and space.parent_id != parent.id and not move:
+        raise Conflict(f"{kind}:{external_id} belongs to another space; move it explicitly")
+    space.parent_id = parent.id
+    session.flush()
     return space
 
 

@@ -78,10 +78,13 @@ def test_admin_first_use_of_company_and_project_creates_them(procore: Procore) -
     assert response.json() == []
 
 
-def test_member_with_company_grant_reaches_a_new_project(procore: Procore) -> None:
-    response = procore.client().get("/rest/v1.0/images?project_id=11")
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "application/json; charset=utf-8"
+def test_unused_project_id_cannot_be_squatted(procore: Procore) -> None:
+    member = procore.client()
+    assert_error(member.post("/rest/v1.0/images?project_id=11", json={}), 404)
+    assert_error(member.get("/rest/v1.0/images?project_id=11"), 404)
+    # The id stays free: the company's admin makes the project on their first write.
+    created = make_image(procore.client("admin"), 11)
+    assert created["id"] > 0
 
 
 def test_project_grant_alone_reaches_that_project(procore: Procore) -> None:
