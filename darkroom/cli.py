@@ -488,11 +488,12 @@ def spaces_move(
     parent: Annotated[str, typer.Argument(help="KIND:ID, e.g. procore-company:2")],
 ) -> None:
     """Put SPACE under PARENT: made there if new, moved there if it belongs to another."""
-    with _runtime(ctx) as runtime, runtime.transaction() as session:
-        kind, external_id = spaces.parse_ref(space, vocabulary.SPACE_KINDS)
-        parent_kind, parent_id = spaces.parse_ref(parent, vocabulary.SPACE_KINDS)
-        if vocabulary.PARENT_KINDS.get(kind) != parent_kind:
-            raise BadInput(f"a {kind} cannot belong to a {parent_kind}")
-        home = spaces.ensure(session, parent_kind, parent_id, seeds=vocabulary.SEEDS)
-        spaces.place(session, kind, external_id, home, move=True)
+    with _runtime(ctx) as runtime:
+        spaces.relocate(
+            runtime,
+            spaces.parse_ref(space, vocabulary.SPACE_KINDS),
+            spaces.parse_ref(parent, vocabulary.SPACE_KINDS),
+            parent_kinds=vocabulary.PARENT_KINDS,
+            seeds=vocabulary.SEEDS,
+        )
     console.print(f"{escape(space)} now belongs to {escape(parent)}")

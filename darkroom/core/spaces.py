@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from darkroom.core.records import SpaceRecord
+from darkroom.core.records import SpaceRecord, space_record
+from darkroom.core.runtime import Runtime
 from darkroom.db.models import Space
 from darkroom.errors import Conflict, Invalid
 
@@ -73,6 +74,24 @@ def place(session: Session, kind: str, external_id: str, parent: Space, *, move:
     space.parent_id = parent.id
     session.flush()
     return space
+
+
+def relocate(
+    rt: Runtime,
+    child: tuple[str, str],
+    parent: tuple[str, str],
+    *,
+    parent_kinds: Mapping[str, str],
+    seeds: Seeds = NO_SEEDS,
+) -> SpaceRecord:
+    """Put space ``child`` under ``parent`` (each (kind, external id)), making either as needed:
+    admin work (the CLI's ``spaces move``, the admin endpoint). ``parent_kinds`` says which kind
+    of space each kind lives under; another pairing is Invalid."""
+    if parent_kinds.get(child[0]) != parent[0]:
+        raise Invalid(f"a {child[0]} cannot belong to a {parent[0]}", field="parent")
+    with rt.transaction() as session:
+        home = ensure(session, *parent, seeds=seeds)
+        return space_record(place(session, *child, home, move=True))
 
 
 def ancestors(session: Session, space: Space | SpaceRecord) -> list[Space]:

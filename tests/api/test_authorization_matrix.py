@@ -40,7 +40,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import update
 
-from darkroom.api import vocabulary
+from darkroom.api import admin, vocabulary
 from darkroom.api.cyclos import entities, routing
 from darkroom.api.cyclos.entities import EntityKind
 from darkroom.app import create_app
@@ -359,6 +359,19 @@ EXCLUDED: dict[tuple[str, str, str], str] = {
         "GET",
         "/api/images/{kind}/{file}",
     ): "capability URLs (generated keys): the capabilities part",
+    **{
+        ("admin", method, "/admin/v1" + path): (
+            "admins only (require_admin: 401 without, 403 for any other user); provisioning, "
+            "not a vendor operation (tests/api/cyclos/test_provisioning, procore/test_access)"
+        )
+        for method, path in (
+            ("POST", "/users/{user}/{kind}"),
+            ("GET", "/users/{user}/{kind}"),
+            ("DELETE", "/users/{user}/{kind}/{entity_id}"),
+            ("POST", "/temp-images/{id_or_key}/attach"),
+            ("PUT", "/spaces/{space}/parent"),
+        )
+    },
     **{
         (C, method, path): "logging in and out: the credentials part; no space is entered"
         for method, path in (
@@ -842,6 +855,9 @@ def _door_routes() -> set[tuple[str, str, str]]:
             continue
         found |= {(M, method, route.path) for method in route.methods or ()}
     found |= {(C, route.method, route.template) for route in routing.ROUTES}
+    for route in admin.router.routes:
+        assert isinstance(route, APIRoute)
+        found |= {("admin", method, route.path) for method in route.methods or ()}
     return found
 
 
