@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session
 
 from darkroom import logs
 from darkroom.api import vocabulary
@@ -27,9 +28,10 @@ from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
 from darkroom.config import Settings
 from darkroom.core import accounts, credentials, gc, logins, spaces, verify
-from darkroom.core.access import Role
+from darkroom.core.access import Role, SpaceRole
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.db import migrate as migrations
+from darkroom.db.models import Space
 from darkroom.errors import DarkroomError, Invalid
 
 app = typer.Typer(help="darkroom: a self-hosted image service.", no_args_is_help=True)
@@ -198,7 +200,9 @@ def users_create(
     ctx: typer.Context,
     name: str,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
-    role: Annotated[Role, typer.Option(help="admin, manager or member.")] = Role.MEMBER,
+    role: Annotated[
+        Role, typer.Option(help="admin or member (roles in spaces come with grants).")
+    ] = Role.MEMBER,
     email: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create a user."""
@@ -246,16 +250,47 @@ def tokens_create(
 
 @grants_app.command("add")
 def grants_add(
-    ctx: typer.Context, name: str, space: Annotated[str, typer.Argument(help="KIND:ID")]
+    ctx: typer.Context,
+    name: str,
+    space: Annotated[str, typer.Argument(help="KIND:ID")],
+    role: Annotated[
+        SpaceRole, typer.Option(help="viewer (reads), member (adds, changes own) or manager.")
+    ] = SpaceRole.MEMBER,
+    company: Annotated[
+        str | None,
+        typer.Option(
+            "--company", help="For a new procore-project: the company it belongs to (its id)."
+        ),
+    ] = None,
 ) -> None:
-    """Let user NAME act in SPACE, e.g. moov-account:acct1 or procore-company:1."""
+    """Let user NAME act in SPACE as ROLE, e.g. moov-account:acct1 or procore-company:1.
+
+    A space that lives under a parent (a procore-project) must exist already, or be given its
+    parent with --company; a project of another company is refused (move it with `spaces move`).
+    """
     with _runtime(ctx) as runtime, runtime.transaction() as session:
         kind, external_id = spaces.parse_ref(space, vocabulary.SPACE_KINDS)
         principal = accounts.get_principal(session, name)
+        target = _grant_target(session, kind, external_id, company)
+        accounts.add_grant(session, principal, target, role=role)
+    console.print(f"{escape(name)} may now act in {escape(space)} as {role.value}")
+
+
+def _grant_target(session: Session, kind: str, external_id: str, company: str | None) -> Space:
+    parent_kind = vocabulary.PARENT_KINDS.get(kind)
+    if parent_kind is None:
+        if company is not None:
+            raise BadInput(f"--company is only for spaces that belong to a company, not {kind}")
         # A company made here starts with its first trade, as one made by a request does.
-        target = spaces.ensure(session, kind, external_id, seeds=vocabulary.SEEDS)
-        accounts.add_grant(session, principal, target)
-    console.print(f"{escape(name)} may now act in {escape(space)}")
+        return spaces.ensure(session, kind, external_id, seeds=vocabulary.SEEDS)
+    if company is None:
+        found = spaces.find(session, kind, external_id)
+        if found is None:
+            raise BadInput(f"{kind}:{external_id} does not exist; name its company with --company")
+        return found
+    parent_id = spaces.parse_ref(f"{parent_kind}:{company}", vocabulary.SPACE_KINDS)[1]
+    parent = spaces.ensure(session, parent_kind, parent_id, seeds=vocabulary.SEEDS)
+    return spaces.place(session, kind, external_id, parent, move=False)
 
 
 @grants_app.command("remove")
@@ -585,3 +620,28 @@ def users_password(ctx: typer.Context, name: str) -> None:
     with _runtime(ctx) as runtime:
         ended = credentials.change_password(runtime, name, password)
     console.print(f"changed the password of {escape(name)}; ended {ended} sessions")
+
+
+# --- roles: spaces with fixed parents ----------------------------------------------------------
+# Only an admin (this CLI) makes a child space under its parent or moves it to another.
+
+spaces_app = typer.Typer(help="Spaces that belong to another (projects of companies).")
+app.add_typer(spaces_app, name="spaces")
+
+
+@spaces_app.command("move")
+def spaces_move(
+    ctx: typer.Context,
+    space: Annotated[str, typer.Argument(help="KIND:ID, e.g. procore-project:10")],
+    parent: Annotated[str, typer.Argument(help="KIND:ID, e.g. procore-company:2")],
+) -> None:
+    """Put SPACE under PARENT: made there if new, moved there if it belongs to another."""
+    with _runtime(ctx) as runtime:
+        spaces.relocate(
+            runtime,
+            spaces.parse_ref(space, vocabulary.SPACE_KINDS),
+            spaces.parse_ref(parent, vocabulary.SPACE_KINDS),
+            parent_kinds=vocabulary.PARENT_KINDS,
+            seeds=vocabulary.SEEDS,
+        )
+    console.print(f"{escape(space)} now belongs to {escape(parent)}")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from darkroom.api import vocabulary
 from darkroom.config import Settings
-from darkroom.core.access import GUEST, Actor, Role, Scope, trusted_scope
+from darkroom.core.access import GUEST, Actor, Role, Scope, SpaceRole, trusted_scope
 from darkroom.core.eviction import THREAD_NAME as EVICTION_THREAD
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.db import migrate
@@ -126,6 +126,22 @@ def make_actor(runtime: Runtime, name: str, role: Role = Role.MEMBER) -> Actor:
         return Actor(principal_id=principal.id, role=role, name=name)
 
 
+def grant(
+    runtime: Runtime,
+    actor: Actor,
+    kind: str,
+    external_id: str,
+    role: SpaceRole = SpaceRole.MEMBER,
+) -> None:
+    """Give ``actor`` ``role`` in the space ``kind:external_id`` (made if missing)."""
+    from darkroom.core import accounts, spaces
+
+    with runtime.transaction() as session:
+        space = spaces.ensure(session, kind, external_id)
+        principal = session.get_one(Principal, actor.principal_id)
+        accounts.add_grant(session, principal, space, role=role)
+
+
 @pytest.fixture
 def admin(runtime: Runtime) -> Actor:
     return make_actor(runtime, "root", Role.ADMIN)
@@ -186,7 +202,7 @@ def server(api_runtime: Runtime) -> Iterator[str]:
         yield url
 
 
-__all__ = ["GUEST", "make_actor", "scope_for"]
+__all__ = ["GUEST", "grant", "make_actor", "scope_for"]
 
 
 def record_writes(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[str]:

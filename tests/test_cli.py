@@ -15,7 +15,7 @@ from darkroom.api import vocabulary
 from darkroom.cli import app
 from darkroom.config import Settings
 from darkroom.core import access, accounts, albums, images
-from darkroom.core.access import Role
+from darkroom.core.access import Role, SpaceRole
 from darkroom.core.accounts import CredentialKind
 from darkroom.core.blobs import blob_key
 from darkroom.core.images import NewImage
@@ -166,6 +166,83 @@ def test_grants_add_with_bad_space_exits_2_with_a_message(data_dir: Path, space:
     result = _run(data_dir, "grants", "add", "ada", space)
     _refused_cleanly(result, 2)
     assert "space" in result.stderr
+
+
+def _place_project(data_dir: Path, project: str, company: str) -> None:
+    moved = _run(
+        data_dir, "spaces", "move", f"procore-project:{project}", f"procore-company:{company}"
+    )
+    assert moved.exit_code == 0, moved.output
+
+
+def _scope_of(core: Runtime, name: str, company: str, project: str) -> access.Scope:
+    with core.transaction() as session:
+        actor = accounts.actor_of(accounts.get_principal(session, name))
+    return access.enter_nested(
+        core,
+        actor,
+        (vocabulary.PROCORE_COMPANY, company),
+        (vocabulary.PROCORE_PROJECT, project),
+        write=False,
+    )
+
+
+def test_grants_add_with_role_gives_that_role_in_the_space(data_dir: Path, core: Runtime) -> None:
+    assert _run(data_dir, "users", "create", "ada", "--password", "pw").exit_code == 0
+    result = _run(data_dir, "grants", "add", "ada", "procore-company:1", "--role", "manager")
+    assert result.exit_code == 0, result.output
+    assert "as manager" in result.stdout
+    assert (
+        _run(data_dir, "spaces", "move", "procore-project:10", "procore-company:1").exit_code == 0
+    )
+    assert _scope_of(core, "ada", "1", "10").role is SpaceRole.MANAGER
+
+
+def test_users_create_with_manager_role_exits_2(data_dir: Path) -> None:
+    result = _run(data_dir, "users", "create", "ada", "--password", "pw", "--role", "manager")
+    _refused_cleanly(result, 2)
+
+
+def test_grants_add_on_an_unknown_project_without_company_exits_2(data_dir: Path) -> None:
+    assert _run(data_dir, "users", "create", "ada", "--password", "pw").exit_code == 0
+    result = _run(data_dir, "grants", "add", "ada", "procore-project:10")
+    _refused_cleanly(result, 2)
+    assert "--company" in result.stderr
+
+
+def test_grants_add_with_company_makes_the_project_under_it(data_dir: Path, core: Runtime) -> None:
+    assert _run(data_dir, "users", "create", "ada", "--password", "pw").exit_code == 0
+    result = _run(data_dir, "grants", "add", "ada", "procore-project:10", "--company", "1")
+    assert result.exit_code == 0, result.output
+    assert _scope_of(core, "ada", "1", "10").role is SpaceRole.MEMBER
+
+
+def test_grants_add_with_another_company_than_the_projects_exits_1(data_dir: Path) -> None:
+    assert _run(data_dir, "users", "create", "ada", "--password", "pw").exit_code == 0
+    assert (
+        _run(data_dir, "spaces", "move", "procore-project:10", "procore-company:1").exit_code == 0
+    )
+    result = _run(data_dir, "grants", "add", "ada", "procore-project:10", "--company", "2")
+    _refused_cleanly(result, 1)
+    assert "belongs to another" in result.stderr
+
+
+def test_spaces_move_puts_a_project_under_another_company(data_dir: Path, core: Runtime) -> None:
+    assert _run(data_dir, "users", "create", "ada", "--password", "pw").exit_code == 0
+    assert (
+        _run(data_dir, "spaces", "move", "procore-project:10", "procore-company:1").exit_code == 0
+    )
+    assert _run(data_dir, "grants", "add", "ada", "procore-company:2").exit_code == 0
+    with pytest.raises(access.NotFound):
+        _scope_of(core, "ada", "2", "10")
+    result = _run(data_dir, "spaces", "move", "procore-project:10", "procore-company:2")
+    assert result.exit_code == 0, result.output
+    assert _scope_of(core, "ada", "2", "10").space.external_id == "10"
+
+
+def test_spaces_move_under_a_space_of_the_wrong_kind_exits_2(data_dir: Path) -> None:
+    result = _run(data_dir, "spaces", "move", "procore-project:10", "moov-account:a1")
+    _refused_cleanly(result, 2)
 
 
 def test_gc_exits_0_and_prints_counts(data_dir: Path) -> None:

@@ -69,6 +69,10 @@ CYCLOS_GUEST_TEMP = AlbumType(  # a guest keeps at most 10 live temporary images
 # What a space of each kind starts with, made in the write that makes the space.
 SEEDS: Seeds = {PROCORE_COMPANY: trades.starter(PROCORE_DEFAULT_TRADE)}
 
+# Space kinds that live under a parent of another kind, fixed when they are made (a project in
+# its company): only an admin makes or moves them (``spaces.place``).
+PARENT_KINDS: dict[str, str] = {PROCORE_PROJECT: PROCORE_COMPANY}
+
 # Space kinds as the CLI and the admin endpoint name them.
 SPACE_KINDS: dict[str, str] = {
     PROCORE_COMPANY: PROCORE_COMPANY,

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darkroom.clock import utcnow
-from darkroom.core.access import Actor, Role
+from darkroom.core.access import Actor, Role, SpaceRole
 from darkroom.core.records import PrincipalRecord, principal_record
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Credential, Grant, Principal, Space
@@ -182,6 +182,11 @@ def create_principal(
 ) -> Principal:
     if not name or len(name) > 255 or name != name.strip():
         raise Invalid("user name must be 1-255 characters without surrounding spaces", field="name")
+    if str(role) == SpaceRole.MANAGER.value:
+        raise Invalid(
+            "manager is a role in a space, given by a grant (grants add ... --role manager)",
+            field="role",
+        )
     try:
         role = Role(role)  # a plain string from a form or the CLI is checked too
     except ValueError:
@@ -424,13 +429,24 @@ def revoke_token(session: Session, token: str, kind: CredentialKind) -> bool:
     return True
 
 
-def add_grant(session: Session, principal: Principal, space: Space) -> Grant:
+def add_grant(
+    session: Session, principal: Principal, space: Space, *, role: SpaceRole = SpaceRole.MEMBER
+) -> Grant:
+    """Let ``principal`` act in ``space`` (and the spaces below it) as ``role``; a grant they
+    already hold there takes the new role."""
+    try:
+        role = SpaceRole(role)  # a plain string from a form or the CLI is checked too
+    except ValueError:
+        known = "use viewer, member or manager"
+        raise Invalid(f"unknown role {role!r}; {known}", field="role") from None
     existing = session.scalar(
         select(Grant).where(Grant.principal_id == principal.id, Grant.space_id == space.id)
     )
     if existing is not None:
+        existing.role = role
+        session.flush()
         return existing
-    grant = Grant(principal_id=principal.id, space_id=space.id)
+    grant = Grant(principal_id=principal.id, space_id=space.id, role=role)
     session.add(grant)
     session.flush()
     return grant

@@ -1,17 +1,21 @@
 """Albums: ordered collections in a space. Each keeps its policy (dedupe, size, single slot, byte
 cap, formats, visibility to guests) in its row, so such rules are album properties, not door code.
+
+A private album is seen by its owner (who made it) and the space's managers only; it is changed
+or deleted by its owner and managers (``may_change``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from darkroom.clock import utcnow
-from darkroom.core.access import Scope
+from darkroom.core.access import Scope, SpaceRole
 from darkroom.core.liveness import live_rows
 from darkroom.core.policy import AlbumType
 from darkroom.core.query import ImageQuery, list_images
@@ -26,7 +30,7 @@ from darkroom.core.records import (
 from darkroom.core.runtime import Runtime
 from darkroom.core.unset import UNSET, Unset
 from darkroom.db.models import Album, Image
-from darkroom.errors import Invalid, NotFound
+from darkroom.errors import Forbidden, Invalid, NotFound
 
 # The external id of the one album of its type in a space. Not NULL: a unique constraint lets any
 # number of NULLs through on PostgreSQL, so concurrent first uploads each made "the" album.
@@ -98,6 +102,17 @@ def create(
     return album
 
 
+def visible(scope: Scope, album: Album) -> bool:
+    """Whether the actor sees ``album``: it is not private, or theirs, or they manage the space."""
+    return not album.private or scope.manages or scope.owns(album.owner_id)
+
+
+def may_change(scope: Scope, album: Album) -> bool:
+    """Whether the actor renames, re-covers, changes the privacy of or deletes ``album``: its
+    owner (unless a viewer) and the space's managers."""
+    return scope.manages or (scope.role is not SpaceRole.VIEWER and scope.owns(album.owner_id))
+
+
 def get(session: Session, scope: Scope, album_id: int, kind: str | None = None) -> Album:
     album = session.get(Album, album_id)
     if (
@@ -105,19 +120,32 @@ def get(session: Session, scope: Scope, album_id: int, kind: str | None = None) 
         or album.space_id != scope.space_id
         or album.deleted_at is not None
         or (kind is not None and album.kind != kind)
+        or not visible(scope, album)
     ):
         raise NotFound("album", album_id)
     return album
 
 
+def _changeable(session: Session, scope: Scope, album_id: int, kind: str | None = None) -> Album:
+    album = get(session, scope, album_id, kind)
+    if not may_change(scope, album):
+        raise Forbidden(f"only its owner or a manager may change album {album_id}")
+    return album
+
+
 def list_albums(session: Session, scope: Scope, kind: str) -> list[Album]:
-    return list(
-        session.scalars(
-            select(Album)
-            .where(Album.space_id == scope.space_id, Album.kind == kind, Album.deleted_at.is_(None))
-            .order_by(Album.position, Album.id)
-        )
+    """The scope's live albums of ``kind`` the actor sees, in display order."""
+    stmt = select(Album).where(
+        Album.space_id == scope.space_id, Album.kind == kind, Album.deleted_at.is_(None)
     )
+    if not scope.manages:
+        stmt = stmt.where(or_(Album.private.is_(False), _owned_by(Album.owner_id, scope)))
+    return list(session.scalars(stmt.order_by(Album.position, Album.id)))
+
+
+def _owned_by(column: Any, scope: Scope) -> Any:
+    principal = scope.actor.principal_id
+    return column == principal if principal is not None else false()
 
 
 def count_images(session: Session, album: Album) -> int:
@@ -127,19 +155,52 @@ def count_images(session: Session, album: Album) -> int:
     )
 
 
-def delete(session: Session, scope: Scope, album: Album) -> None:
-    """Remove the album; its images go to the trash (restorable into the unclassified album)."""
+def delete(
+    session: Session, scope: Scope, album: Album, *, spare_into: Album | None = None
+) -> None:
+    """Remove the album; its images go to the trash (restorable into the unclassified album).
+
+    Only its owner and managers delete it. A manager's delete trashes every image in it; an
+    owner who is not a manager trashes only the images they may change (their own): everyone
+    else's, private ones included, move to ``spare_into``. Without one, such an album is
+    Forbidden to its non-manager owner, and nothing changes.
+    """
     if album.space_id != scope.space_id:
         raise NotFound("album", album.id)
+    if not may_change(scope, album):
+        raise Forbidden(f"only its owner or a manager may delete album {album.id}")
     now = utcnow()
-    session.execute(
-        update(Image)
-        .where(Image.album_id == album.id, Image.deleted_at.is_(None))
-        .values(deleted_at=now, updated_at=now)
-    )
+    live = (Image.album_id == album.id, Image.deleted_at.is_(None))
+    if not scope.manages:
+        others = list(
+            session.scalars(
+                select(Image)
+                .where(
+                    *live,
+                    or_(Image.uploader_id.is_(None), ~_owned_by(Image.uploader_id, scope)),
+                )
+                .order_by(Image.position, Image.id)
+            )
+        )
+        if others and spare_into is None:
+            raise Forbidden(f"album {album.id} holds images of others; a manager may delete it")
+        if spare_into is not None:
+            _spare(session, others, spare_into)
+    session.execute(update(Image).where(*live).values(deleted_at=now, updated_at=now))
     album.deleted_at = now
     if album.external_id is not None:
         album.external_id = None  # its name (or ONLY) is free for a new album of the type
+
+
+def _spare(session: Session, kept: Sequence[Image], into: Album) -> None:
+    """Move ``kept`` to the end of ``into``, in their order (the album's dedupe no longer
+    applies to them: they are not uploads to it)."""
+    last = session.scalar(select(func.max(Image.position)).where(Image.album_id == into.id))
+    for offset, image in enumerate(kept, start=1):
+        image.album_id = into.id
+        image.position = (last or 0) + offset
+        image.dedupe_sha256 = None
+    session.flush()
 
 
 def change(
@@ -151,8 +212,9 @@ def change(
     private: bool | Unset = UNSET,
     cover_image_id: int | Unset | None = UNSET,
 ) -> Album:
-    """Rename an album, change its private flag or its cover (a live image of the same space)."""
-    album = get(session, scope, album.id)
+    """Rename an album, change its private flag or its cover (a live image of the same space);
+    its owner and managers only."""
+    album = _changeable(session, scope, album.id)
     if not isinstance(name, Unset):
         if not name.strip():
             raise Invalid("name must not be empty", field="name")
@@ -170,20 +232,29 @@ def _checked_cover(session: Session, scope: Scope, image_id: int | None) -> int 
     if image_id is None:
         return None
     image = session.get(Image, image_id)
-    if image is None or image.space_id != scope.space_id or image.deleted_at is not None:
+    if (
+        image is None
+        or image.space_id != scope.space_id
+        or image.deleted_at is not None
+        or (image.private and not (scope.manages or scope.owns(image.uploader_id)))
+    ):
         raise Invalid(f"unknown cover image {image_id}", field="album_cover_id")
     return image_id
 
 
-def counts(session: Session, album_ids: Sequence[int]) -> dict[int, int]:
-    """The number of live images in each of ``album_ids`` (0 for empty albums), in one query."""
+def counts(
+    session: Session, album_ids: Sequence[int], scope: Scope | None = None
+) -> dict[int, int]:
+    """The number of live images in each of ``album_ids`` (0 for empty albums), in one query;
+    with a ``scope``, only those its actor may see (others' private images are not counted)."""
     if not album_ids:
         return {}
-    rows = session.execute(
-        select(Image.album_id, func.count(Image.id))
-        .where(Image.album_id.in_(album_ids), live_rows())
-        .group_by(Image.album_id)
-    ).all()
+    stmt = select(Image.album_id, func.count(Image.id)).where(
+        Image.album_id.in_(album_ids), live_rows()
+    )
+    if scope is not None and not scope.manages:
+        stmt = stmt.where(or_(Image.private.is_(False), _owned_by(Image.uploader_id, scope)))
+    rows = session.execute(stmt.group_by(Image.album_id)).all()
     found = {album_id: count for album_id, count in rows}
     return {album_id: found.get(album_id, 0) for album_id in album_ids}
 
@@ -253,15 +324,29 @@ def revise(
         return _summaries(session, scope, [album])[0]
 
 
-def remove(rt: Runtime, scope: Scope, album_id: int, *, kind: str) -> None:
-    """``delete`` the live album ``album_id`` of ``kind``; its images go to the trash."""
+def remove(
+    rt: Runtime,
+    scope: Scope,
+    album_id: int,
+    *,
+    kind: str,
+    spare_into: AlbumType | None = None,
+    spare_name: str = "",
+) -> None:
+    """``delete`` the live album ``album_id`` of ``kind``; its images go to the trash, but for
+    those the actor may not change, which go to the scope's album of ``spare_into`` (made on
+    first use, named ``spare_name``)."""
     with rt.transaction() as session:
-        delete(session, scope, get(session, scope, album_id, kind))
+        album = _changeable(session, scope, album_id, kind)
+        spare = None
+        if spare_into is not None and not scope.manages:
+            spare = ensure(session, scope, spare_into, name=spare_name)
+        delete(session, scope, album, spare_into=spare)
 
 
 def _summaries(session: Session, scope: Scope, rows: Sequence[Album]) -> tuple[AlbumSummary, ...]:
     """``rows`` with their counts and covers, in a few queries whatever their number."""
-    numbers = counts(session, [album.id for album in rows])
+    numbers = counts(session, [album.id for album in rows], scope)
     cover_ids = [album.cover_image_id for album in rows if album.cover_image_id is not None]
     covers: dict[int, ImageRecord] = {}
     if cover_ids:  # a cover the actor may see: live, unexpired, not someone else's private one

@@ -30,7 +30,7 @@ def user_with_id(rt: Runtime, actor: Actor, user_id: int, *, key: str) -> Princi
     """The user ``user_id`` if ``actor`` may see them; NotFound("user", key) otherwise."""
     with rt.reading() as session:
         found = session.get(Principal, user_id) if 0 < user_id <= INT64_MAX else None
-        return _visible(actor, found, key)
+        return _visible(session, actor, found, key)
 
 
 def user_identified_by(rt: Runtime, actor: Actor, text: str, *, key: str) -> PrincipalRecord:
@@ -38,7 +38,7 @@ def user_identified_by(rt: Runtime, actor: Actor, text: str, *, key: str) -> Pri
     NotFound("user", key) otherwise."""
     with rt.reading() as session:
         found = accounts.find_principal(session, text) or _by_email(session, text)
-        return _visible(actor, found, key)
+        return _visible(session, actor, found, key)
 
 
 def myself(rt: Runtime, actor: Actor) -> PrincipalRecord:
@@ -79,7 +79,9 @@ def _by_email(session: Session, email: str) -> Principal | None:
     return found[0] if len(found) == 1 else None
 
 
-def _visible(actor: Actor, principal: Principal | None, key: str) -> PrincipalRecord:
-    if principal is None or not access.may_see(actor, principal):
+def _visible(
+    session: Session, actor: Actor, principal: Principal | None, key: str
+) -> PrincipalRecord:
+    if principal is None or not access.may_see(session, actor, principal):
         raise NotFound("user", key)
     return principal_record(principal)

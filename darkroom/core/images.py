@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from darkroom.clock import utcnow
 from darkroom.core import albums, blobs, locations, metrics, spaces
-from darkroom.core.access import Scope
+from darkroom.core.access import Scope, SpaceRole
 from darkroom.core.blobs import Source
 from darkroom.core.liveness import expired, is_live, live_rows
 from darkroom.core.policy import AlbumPolicy, AlbumType
@@ -30,7 +30,7 @@ from darkroom.core.records import (
 from darkroom.core.runtime import Runtime
 from darkroom.core.unset import UNSET, Unset
 from darkroom.db.models import Album, Blob, Image, ImageTrade, Location, Space, Trade
-from darkroom.errors import Duplicate, Invalid, LimitExceeded, NotFound
+from darkroom.errors import Duplicate, Forbidden, Invalid, LimitExceeded, NotFound
 from darkroom.media import ImageFormat
 
 PUBLIC_ID_BYTES = 16  # 128 bits: public ids are capabilities, so they must be unguessable
@@ -177,7 +177,12 @@ def _insert_unique(session: Session, image: Image) -> None:
 
 def _album_in(session: Session, scope: Scope, album_id: int) -> Album:
     album = session.get(Album, album_id)
-    if album is None or album.space_id != scope.space_id or album.deleted_at is not None:
+    if (
+        album is None
+        or album.space_id != scope.space_id
+        or album.deleted_at is not None
+        or not albums.visible(scope, album)
+    ):
         raise NotFound("album", album_id)
     return album
 
@@ -246,10 +251,25 @@ def rehome(image: Image, space: Space) -> None:
 
 
 def visible(scope: Scope, image: Image) -> bool:
-    """Private images are seen by their uploader and by admins and managers only."""
-    if not image.private or scope.actor.manages:
+    """Private images, and the images of a private album, are seen by their uploader and the
+    space's managers only (and a private album's owner sees what is in it)."""
+    if scope.manages or scope.owns(image.uploader_id):
         return True
-    return image.uploader_id is not None and image.uploader_id == scope.actor.principal_id
+    return not image.private and albums.visible(scope, image.album)
+
+
+def may_change(scope: Scope, image: Image) -> bool:
+    """Members change (edit, trash, restore, replace, delete) the images they uploaded; managers
+    any image of their space; viewers none."""
+    return scope.manages or (scope.role is not SpaceRole.VIEWER and scope.owns(image.uploader_id))
+
+
+def _changeable(scope: Scope, image: Image | None, key: object, *, deleted: bool = False) -> Image:
+    """``_checked``, and Forbidden unless the actor may change the image."""
+    image = _checked(scope, image, key, deleted=deleted)
+    if not may_change(scope, image):
+        raise Forbidden(f"only its uploader or a manager may change image {key}")
+    return image
 
 
 def _checked(scope: Scope, image: Image | None, key: object, *, deleted: bool = False) -> Image:
@@ -291,8 +311,8 @@ def get_public(
 
 
 def update(session: Session, scope: Scope, image: Image, changes: ImageChanges) -> Image:
-    """Apply ``changes`` to a live image of the scope."""
-    image = _checked(scope, image, image.id)
+    """Apply ``changes`` to a live image of the scope (one the actor may change)."""
+    image = _changeable(scope, image, image.id)
     for name in ("name", "description", "alt_text", "private", "starred", "log_date", "extras"):
         value = getattr(changes, name)
         if value is not UNSET:
@@ -322,7 +342,7 @@ def replace_content(
     """New bytes for an existing image (under its album's policy); ids and metadata stay, the
     ETag changes."""
     with rt.reading() as session:
-        policy = AlbumPolicy.of(get(session, scope, image_id).album)
+        policy = AlbumPolicy.of(_changeable(scope, session.get(Image, image_id), image_id).album)
     return blobs.store_and_use(
         rt,
         source,
@@ -335,7 +355,7 @@ def replace_content(
 def _swap_blob(rt: Runtime, scope: Scope, image_id: int, blob: Blob) -> Image:
     with rt.transaction() as session:
         blobs.require(session, blob.sha256)
-        image = get(session, scope, image_id)
+        image = _changeable(scope, session.get(Image, image_id), image_id)
         old_sha = image.blob_sha256
         with _unique_in_album(session, image):
             image.blob_sha256 = blob.sha256
@@ -379,7 +399,7 @@ def _unique_in_album(session: Session, image: Image) -> Iterator[None]:
 
 def trash(session: Session, scope: Scope, image: Image) -> Image:
     """Soft delete: hidden from lists and lookups, restorable until the trash is purged."""
-    image = _checked(scope, image, image.id)
+    image = _changeable(scope, image, image.id)
     image.deleted_at = image.updated_at = utcnow()
     session.flush()
     return image
@@ -387,7 +407,7 @@ def trash(session: Session, scope: Scope, image: Image) -> Image:
 
 def restore(session: Session, scope: Scope, image: Image, *, fallback: Album) -> Image:
     """Take an image out of the trash, into its album or ``fallback`` if that album is gone."""
-    image = _checked(scope, image, image.id, deleted=True)
+    image = _changeable(scope, image, image.id, deleted=True)
     album = session.get(Album, image.album_id)
     if album is None or album.deleted_at is not None:
         image.album_id = _album_in(session, scope, fallback.id).id
@@ -404,6 +424,8 @@ def purge(rt: Runtime, scope: Scope, image_id: int) -> None:
         image = session.get(Image, image_id)
         if image is None or image.space_id != scope.space_id or not visible(scope, image):
             raise NotFound("image", image_id)
+        if not may_change(scope, image):
+            raise Forbidden(f"only its uploader or a manager may change image {image_id}")
         sha = image.blob_sha256
         session.delete(image)
     blobs.release(rt, sha)

@@ -3,9 +3,9 @@ door keeps for them and their temporary images, and the guests' space (``persona
 holding guests' temporary images, one album per guest identity.
 
 Who may see or change what is decided by ownership (``access.enter_personal`` and the rules next
-to it): the owner and managers change; anyone who may see the owner views albums whose policy
-is ``visible_to_guests``. This module finds images across personal spaces, by id or by key, and
-applies those rules to them.
+to it): the owner and those with a manager's grant on the space change; anyone who may see the
+owner views albums whose policy is ``visible_to_guests``. This module finds images across
+personal spaces, by id or by key, and applies those rules to them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from darkroom.core import access, accounts, albums, images, spaces
-from darkroom.core.access import PERSONAL_SPACE, Actor, Scope, trusted_scope
+from darkroom.core.access import PERSONAL_SPACE, Actor, Scope, SpaceRole, trusted_scope
 from darkroom.core.liveness import is_live, live_rows
 from darkroom.core.policy import AlbumPolicy, AlbumType
 from darkroom.core.records import AlbumRecord, ImageRecord, album_record, image_records
@@ -42,7 +42,7 @@ def system_scope(session: Session, space: Space) -> Scope:
     principal = session.get(Principal, found) if found is not None else None
     if principal is None:
         raise NotFound("user", space.external_id)
-    return trusted_scope(space, accounts.actor_of(principal))
+    return trusted_scope(space, accounts.actor_of(principal), SpaceRole.MANAGER)
 
 
 def provide_album(
@@ -112,19 +112,20 @@ def _check_view(
     policy = AlbumPolicy.of(image.album)
     if owner is None:
         theirs = actor.is_guest and guest_identity is not None and guest_identity == image.guest_key
-        if not theirs and not actor.manages:
+        if not theirs and not access.may_manage(session, actor, None):
             access.refuse(actor, f"no access to image {key}")
         return
     # Images of a user one may not see (inactive, for non-managers) do not exist for them.
     principal = session.get(Principal, owner)
-    if principal is None or not access.may_see(actor, principal):
+    if principal is None or not access.may_see(session, actor, principal):
         raise NotFound("image", key)
-    if not access.may_view(actor, owner, policy):
+    if not access.may_view(session, actor, owner, policy):
         access.refuse(actor, f"no access to image {key}")
 
 
 def delete_image(rt: Runtime, actor: Actor, id_or_key: str) -> None:
-    """Delete the image ``id_or_key`` for good, if ``actor`` may change it (owner, managers)."""
+    """Delete the image ``id_or_key`` for good, if ``actor`` may change it (owner, managers of
+    the space)."""
     if actor.is_guest:
         raise Unauthorized("changing an image needs a logged-in user")
     with rt.reading() as session:
@@ -132,9 +133,9 @@ def delete_image(rt: Runtime, actor: Actor, id_or_key: str) -> None:
         owner = owner_id(session.get_one(Space, image.space_id))
         image_id, policy = image.id, AlbumPolicy.of(image.album)
     if owner is None:
-        if not access.may_manage(actor, None):
-            access.refuse(actor, f"no access to image {id_or_key}")
         scope = access.enter_guests(rt, actor, write=True)
+        if not scope.manages:
+            access.refuse(actor, f"no access to image {id_or_key}")
     else:
         scope = access.enter_personal(rt, actor, owner, policy, write=True)
     images.purge(rt, scope, image_id)

@@ -154,9 +154,15 @@ def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image
         stmt = stmt.where(Image.deleted_at.is_(None))
     elif query.deleted is Deleted.ONLY:
         stmt = stmt.where(Image.deleted_at.is_not(None))
-    if not scope.actor.manages:
+    if not scope.manages:
+        # What ``images.visible`` says: others' private images, and the images of private albums
+        # the actor may not see, are left out. Most spaces have no such album, and then the
+        # list keeps its index-only plans.
         mine = Image.uploader_id == scope.actor.principal_id
         stmt = stmt.where(or_(Image.private.is_(False), mine))
+        hidden = hidden_album_ids(session, scope)
+        if hidden:
+            stmt = stmt.where(or_(Image.album_id.not_in(hidden), mine))
     if query.ids:
         stmt = stmt.where(Image.id.in_(query.ids))
     if query.album_ids:
@@ -186,6 +192,19 @@ def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image
     if query.text:
         stmt = stmt.where(_matches_text(query.text))
     return stmt
+
+
+def hidden_album_ids(session: Session, scope: Scope) -> list[int]:
+    """The ids of the scope's live private albums the actor may not see (``albums.visible``):
+    those of others, and those of nobody; none for managers."""
+    if scope.manages:
+        return []
+    stmt = select(Album.id).where(
+        Album.space_id == scope.space_id, Album.private.is_(True), Album.deleted_at.is_(None)
+    )
+    if scope.actor.principal_id is not None:
+        stmt = stmt.where(or_(Album.owner_id.is_(None), Album.owner_id != scope.actor.principal_id))
+    return list(session.scalars(stmt))
 
 
 class _unindexed(FunctionElement[int]):

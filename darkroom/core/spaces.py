@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from darkroom.core.records import SpaceRecord
+from darkroom.core.records import SpaceRecord, space_record
+from darkroom.core.runtime import Runtime
 from darkroom.db.models import Space
-from darkroom.errors import Invalid
+from darkroom.errors import Conflict, Invalid
 
 MAX_EXTERNAL_ID = 128  # the width of spaces.external_id
 
@@ -54,6 +55,43 @@ def ensure(
     if seed is not None:
         seed(session, space)
     return space
+
+
+def place(session: Session, kind: str, external_id: str, parent: Space, *, move: bool) -> Space:
+    """The space ``kind:external_id`` under ``parent``: made there if missing; one without a
+    parent is put there; one under another parent is moved only with ``move`` (else Conflict).
+
+    Spaces have fixed parents: only admins place them (the CLI, the admin endpoint), never a
+    request. A space is never put under itself or its own children.
+    """
+    space = find(session, kind, external_id)
+    if space is None:
+        return ensure(session, kind, external_id, parent=parent)
+    if space.id == parent.id or any(s.id == space.id for s in ancestors(session, parent)):
+        raise Invalid(f"{kind}:{external_id} cannot be put under itself", field="parent")
+    if space.parent_id is not None and space.parent_id != parent.id and not move:
+        raise Conflict(f"{kind}:{external_id} belongs to another space; move it explicitly")
+    space.parent_id = parent.id
+    session.flush()
+    return space
+
+
+def relocate(
+    rt: Runtime,
+    child: tuple[str, str],
+    parent: tuple[str, str],
+    *,
+    parent_kinds: Mapping[str, str],
+    seeds: Seeds = NO_SEEDS,
+) -> SpaceRecord:
+    """Put space ``child`` under ``parent`` (each (kind, external id)), making either as needed:
+    admin work (the CLI's ``spaces move``, the admin endpoint). ``parent_kinds`` says which kind
+    of space each kind lives under; another pairing is Invalid."""
+    if parent_kinds.get(child[0]) != parent[0]:
+        raise Invalid(f"a {child[0]} cannot belong to a {parent[0]}", field="parent")
+    with rt.transaction() as session:
+        home = ensure(session, *parent, seeds=seeds)
+        return space_record(place(session, *child, home, move=True))
 
 
 def ancestors(session: Session, space: Space | SpaceRecord) -> list[Space]:

@@ -1,5 +1,5 @@
 """Trades: reference data of a space (e.g. a company) that images of it and its children are
-tagged with. Anyone who may enter the space lists them; managers and admins add them."""
+tagged with. Anyone who may enter the space lists them; its managers (admins included) add them."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def find_all(rt: Runtime, scope: Scope) -> tuple[TradeRecord, ...]:
 
 
 def add(rt: Runtime, scope: Scope, name: str, *, active: bool = True) -> TradeRecord:
-    """A new trade of the scope's space; only managers and admins add reference data."""
-    if not scope.actor.manages:
-        raise Forbidden("only managers and admins add trades")
+    """A new trade of the scope's space; only its managers (admins included) add reference data."""
+    if not scope.manages:
+        raise Forbidden("only managers of the company and admins add trades")
     with rt.transaction() as session:
         return trade_record(create(session, scope, name, active=active))

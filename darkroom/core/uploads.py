@@ -47,7 +47,7 @@ def get(
         raise NotFound("upload", upload_uuid)
     own = upload.principal_id == scope.actor.principal_id
     if upload.space_id == scope.space_id:
-        if own or scope.actor.manages:
+        if own or scope.manages:
             return upload
     elif (
         from_ancestors

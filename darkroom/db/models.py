@@ -73,7 +73,7 @@ class Space(Base):
 
 
 class Principal(Base):
-    """A user of darkroom; ``role`` is admin, manager or member."""
+    """A user of darkroom; ``role`` is admin or member (what else they may do, their grants say)."""
 
     __tablename__ = "principals"
 
@@ -109,7 +109,8 @@ class Credential(Base):
 
 
 class Grant(Base):
-    """A principal's right to act in a space."""
+    """A principal's right to act in a space and the spaces below it, as ``role`` (viewer,
+    member or manager: ``core.access.SpaceRole``)."""
 
     __tablename__ = "grants"
     __table_args__ = (
@@ -119,6 +120,7 @@ class Grant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"))
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,4 +1,5 @@
-"""Access: entering a space takes a grant on it or on an ancestor; admins enter everywhere."""
+"""Access: entering a space takes a grant on it or on an ancestor, whose role the scope carries;
+admins enter everywhere; children stay under the parent they were made under."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import pytest
 
 from darkroom.api import vocabulary
 from darkroom.core import accounts, spaces
-from darkroom.core.access import GUEST, Actor, enter_in
+from darkroom.core.access import GUEST, Actor, SpaceRole, enter_in, enter_nested
 from darkroom.core.records import SpaceRecord
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Principal, Space
-from darkroom.errors import Forbidden, Invalid, NotFound
+from darkroom.errors import Conflict, Forbidden, Invalid, NotFound
 
 COMPANY, PROJECT, ACCOUNT = (
     vocabulary.PROCORE_COMPANY,
@@ -24,9 +25,12 @@ def _space(runtime: Runtime, kind: str, external_id: str, parent: Space | None =
         return spaces.ensure(session, kind, external_id, parent=parent)
 
 
-def _grant(runtime: Runtime, actor: Actor, space: Space) -> None:
+def _grant(
+    runtime: Runtime, actor: Actor, space: Space, role: SpaceRole = SpaceRole.MEMBER
+) -> None:
     with runtime.transaction() as session:
-        accounts.add_grant(session, session.get_one(Principal, actor.principal_id), space)
+        principal = session.get_one(Principal, actor.principal_id)
+        accounts.add_grant(session, principal, space, role=role)
 
 
 def _enter(
@@ -133,44 +137,59 @@ def test_enter_project_under_a_company_it_does_not_belong_to_raises_not_found(
         _enter(runtime, member, PROJECT, "p1", parent=other)
 
 
-def test_enter_orphan_project_through_granted_company_raises_forbidden_and_keeps_it_orphan(
+def test_enter_orphan_project_through_granted_company_raises_not_found_and_keeps_it_orphan(
     runtime: Runtime, member: Actor
 ) -> None:
     company = _space(runtime, COMPANY, "c1")
-    orphan = _space(runtime, PROJECT, "p1")  # made by a grant before its company was known
+    orphan = _space(runtime, PROJECT, "p1")  # made by a grant before parents were fixed
     _grant(runtime, member, company)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
+        _enter(runtime, member, PROJECT, "p1", parent=company, create=True)
+    assert _parent_id(runtime, orphan) is None
+
+
+def test_project_cannot_be_moved_to_another_company_by_a_member_of_both(
+    runtime: Runtime, member: Actor
+) -> None:
+    company = _space(runtime, COMPANY, "c1")
+    orphan = _space(runtime, PROJECT, "p1")
+    _grant(runtime, member, company)
+    _grant(runtime, member, orphan)
+    with pytest.raises(NotFound):
+        _enter(runtime, member, PROJECT, "p1", parent=company, create=True)
+    assert _parent_id(runtime, orphan) is None
+
+
+def test_project_of_one_company_cannot_be_claimed_by_a_member_of_both_through_the_other(
+    runtime: Runtime, member: Actor
+) -> None:
+    home, other = _space(runtime, COMPANY, "c1"), _space(runtime, COMPANY, "c2")
+    project = _space(runtime, PROJECT, "p1", parent=home)
+    _grant(runtime, member, project)
+    _grant(runtime, member, other)
+    with pytest.raises(NotFound):
+        _enter(runtime, member, PROJECT, "p1", parent=other, create=True)
+    assert _parent_id(runtime, project) == home.id
+
+
+def test_enter_orphan_project_with_grant_on_it_alone_raises_not_found(
+    runtime: Runtime, member: Actor
+) -> None:
+    company = _space(runtime, COMPANY, "c1")
+    orphan = _space(runtime, PROJECT, "p1")
+    _grant(runtime, member, orphan)
+    with pytest.raises(NotFound):
         _enter(runtime, member, PROJECT, "p1", parent=company)
     assert _parent_id(runtime, orphan) is None
 
 
-def test_enter_orphan_project_with_grants_on_it_and_company_adopts_the_company(
-    runtime: Runtime, member: Actor
+def test_enter_orphan_project_as_admin_for_reading_leaves_it_orphan(
+    runtime: Runtime, admin: Actor
 ) -> None:
     company = _space(runtime, COMPANY, "c1")
     orphan = _space(runtime, PROJECT, "p1")
-    _grant(runtime, member, company)
-    _grant(runtime, member, orphan)
-    _enter(runtime, member, PROJECT, "p1", parent=company, create=True)
-    assert _parent_id(runtime, orphan) == company.id
-
-
-def test_enter_orphan_project_for_reading_leaves_it_orphan(runtime: Runtime, member: Actor) -> None:
-    company = _space(runtime, COMPANY, "c1")
-    orphan = _space(runtime, PROJECT, "p1")
-    _grant(runtime, member, company)
-    _grant(runtime, member, orphan)
-    _enter(runtime, member, PROJECT, "p1", parent=company)
-    assert _parent_id(runtime, orphan) is None
-
-
-def test_enter_orphan_project_with_grant_on_it_alone_enters_without_adopting_the_company(
-    runtime: Runtime, member: Actor
-) -> None:
-    company = _space(runtime, COMPANY, "c1")
-    orphan = _space(runtime, PROJECT, "p1")
-    _grant(runtime, member, orphan)
-    assert _enter(runtime, member, PROJECT, "p1", parent=company).id == orphan.id
+    with pytest.raises(NotFound):
+        _enter(runtime, admin, PROJECT, "p1", parent=company)
     assert _parent_id(runtime, orphan) is None
 
 
@@ -179,6 +198,73 @@ def test_enter_orphan_project_as_admin_adopts_the_company(runtime: Runtime, admi
     orphan = _space(runtime, PROJECT, "p1")
     _enter(runtime, admin, PROJECT, "p1", parent=company, create=True)
     assert _parent_id(runtime, orphan) == company.id
+
+
+def test_unused_project_id_cannot_be_squatted(runtime: Runtime, member: Actor) -> None:
+    company = _space(runtime, COMPANY, "c1")
+    _grant(runtime, member, company)
+    with pytest.raises(NotFound):
+        enter_nested(runtime, member, (COMPANY, "c1"), (PROJECT, "p9"), write=True)
+    with runtime.transaction() as session:
+        assert spaces.find(session, PROJECT, "p9") is None
+
+
+def test_unknown_project_of_a_company_one_may_not_enter_raises_forbidden(
+    runtime: Runtime, member: Actor
+) -> None:
+    _space(runtime, COMPANY, "c1")
+    with pytest.raises(Forbidden):
+        enter_nested(runtime, member, (COMPANY, "c1"), (PROJECT, "p9"), write=False)
+
+
+def test_unknown_project_is_made_under_its_company_by_an_admins_write(
+    runtime: Runtime, admin: Actor
+) -> None:
+    company = _space(runtime, COMPANY, "c1")
+    scope = enter_nested(runtime, admin, (COMPANY, "c1"), (PROJECT, "p9"), write=True)
+    assert (scope.space.parent_id, scope.role) == (company.id, SpaceRole.MANAGER)
+
+
+@pytest.mark.parametrize("role", list(SpaceRole))
+def test_scope_carries_the_role_of_the_grant(
+    runtime: Runtime, member: Actor, role: SpaceRole
+) -> None:
+    _grant(runtime, member, _space(runtime, ACCOUNT, "a1"), role)
+    with runtime.transaction() as session:
+        assert enter_in(session, member, ACCOUNT, "a1", write=False).role is role
+
+
+def test_scope_carries_the_highest_role_along_the_ancestors(
+    runtime: Runtime, member: Actor
+) -> None:
+    company = _space(runtime, COMPANY, "c1")
+    _space(runtime, PROJECT, "p1", parent=company)
+    _grant(runtime, member, company, SpaceRole.MANAGER)
+    _grant(runtime, member, _space(runtime, PROJECT, "p1"), SpaceRole.VIEWER)
+    scope = enter_nested(runtime, member, (COMPANY, "c1"), (PROJECT, "p1"), write=False)
+    assert scope.role is SpaceRole.MANAGER
+
+
+def test_viewer_cannot_enter_to_write(runtime: Runtime, member: Actor) -> None:
+    _grant(runtime, member, _space(runtime, ACCOUNT, "a1"), SpaceRole.VIEWER)
+    with pytest.raises(Forbidden):
+        _enter(runtime, member, ACCOUNT, "a1", create=True)
+
+
+def test_admin_is_a_manager_in_every_space(runtime: Runtime, admin: Actor) -> None:
+    _space(runtime, ACCOUNT, "a1")
+    with runtime.transaction() as session:
+        assert enter_in(session, admin, ACCOUNT, "a1", write=True).role is SpaceRole.MANAGER
+
+
+def test_place_moves_a_project_only_when_told(runtime: Runtime) -> None:
+    home, other = _space(runtime, COMPANY, "c1"), _space(runtime, COMPANY, "c2")
+    project = _space(runtime, PROJECT, "p1", parent=home)
+    with runtime.transaction() as session, pytest.raises(Conflict):
+        spaces.place(session, PROJECT, "p1", session.get_one(Space, other.id), move=False)
+    with runtime.transaction() as session:
+        spaces.place(session, PROJECT, "p1", session.get_one(Space, other.id), move=True)
+    assert _parent_id(runtime, project) == other.id
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from darkroom.api import vocabulary
 from darkroom.core import albums, images, locations, trades
-from darkroom.core.access import Role, Scope, trusted_scope
+from darkroom.core.access import Scope, SpaceRole, trusted_scope
 from darkroom.core.blobs import blob_key
 from darkroom.core.images import ImageChanges, NewImage
 from darkroom.core.policy import AlbumPolicy, AlbumType
@@ -56,7 +56,7 @@ def test_get_private_image_of_someone_else_raises_not_found(
     owner = trusted_scope(scope.space, make_actor(runtime, "owner"))
     image = _add(runtime, owner, album, private=True)
     stranger = trusted_scope(scope.space, make_actor(runtime, "stranger"))
-    manager = trusted_scope(scope.space, make_actor(runtime, "boss", Role.MANAGER))
+    manager = trusted_scope(scope.space, make_actor(runtime, "boss"), SpaceRole.MANAGER)
     with runtime.transaction() as session:
         assert images.get(session, manager, image.id).id == image.id
         with pytest.raises(NotFound):

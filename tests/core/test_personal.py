@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import func, select, update
 
 from darkroom.core import access, albums, images, personal, spaces, temporary
-from darkroom.core.access import GUEST, GUESTS, PERSONAL_SPACE, Actor, Role, trusted_scope
+from darkroom.core.access import (
+    GUEST,
+    GUESTS,
+    PERSONAL_SPACE,
+    Actor,
+    SpaceRole,
+    trusted_scope,
+)
 from darkroom.core.images import NewImage
 from darkroom.core.policy import AlbumPolicy, AlbumType
 from darkroom.core.records import ImageRecord
@@ -18,7 +25,7 @@ from darkroom.core.runtime import Runtime
 from darkroom.db.models import Principal, Space
 from darkroom.errors import Forbidden, NotFound, Unauthorized
 from tests import images as samples
-from tests.conftest import make_actor
+from tests.conftest import grant, make_actor
 
 SHOWN = AlbumType("test-shown", AlbumPolicy())
 HIDDEN = AlbumType("test-hidden", AlbumPolicy(visible_to_guests=False))
@@ -39,8 +46,12 @@ def stranger(runtime: Runtime) -> Actor:
 
 
 @pytest.fixture
-def manager(runtime: Runtime) -> Actor:
-    return make_actor(runtime, "max", Role.MANAGER)
+def manager(runtime: Runtime, owner: Actor) -> Actor:
+    """A member with a manager's grant on the owner's personal space and on the guests'."""
+    actor = make_actor(runtime, "max")
+    grant(runtime, actor, PERSONAL_SPACE, str(_id(owner)), SpaceRole.MANAGER)
+    grant(runtime, actor, PERSONAL_SPACE, GUESTS, SpaceRole.MANAGER)
+    return actor
 
 
 def _id(actor: Actor) -> int:
@@ -186,9 +197,9 @@ def test_enter_guests_to_write_makes_the_shared_guests_space(runtime: Runtime) -
 def test_may_manage_the_guests_space_takes_a_manager(
     runtime: Runtime, owner: Actor, manager: Actor
 ) -> None:
-    assert access.may_manage(manager, None)
-    assert not access.may_manage(owner, None)
-    assert not access.may_manage(GUEST, None)
+    assert access.manages_user(runtime, manager, None)
+    assert not access.manages_user(runtime, owner, None)
+    assert not access.manages_user(runtime, GUEST, None)
 
 
 def test_refuse_a_guest_raises_unauthorized_and_a_user_forbidden(owner: Actor) -> None:

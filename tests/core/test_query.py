@@ -17,7 +17,7 @@ from darkroom.api import vocabulary
 from darkroom.api.procore.syntax import parse_time_range
 from darkroom.config import Settings
 from darkroom.core import albums, images, locations, spaces, trades
-from darkroom.core.access import Actor, Role, Scope, trusted_scope
+from darkroom.core.access import Actor, Role, Scope, SpaceRole, trusted_scope
 from darkroom.core.images import ImageChanges, NewImage
 from darkroom.core.query import Deleted, ImageQuery, list_images
 from darkroom.core.runtime import Runtime, open_runtime
@@ -278,13 +278,14 @@ def test_list_private_images_shown_to_uploader_and_managers_only(
 ) -> None:
     uploader = make_actor(runtime, "uma")
     stranger = make_actor(runtime, "sam")
-    manager = make_actor(runtime, "max", Role.MANAGER)
+    manager = make_actor(runtime, "max")
     as_uploader = trusted_scope(scope.space, uploader)
     private = _add(runtime, as_uploader, album, 1, private=True)
     public = _add(runtime, as_uploader, album, 2)
 
     def seen_by(actor: Actor) -> list[int]:
-        return sorted(_ids(runtime, trusted_scope(scope.space, actor), ImageQuery()))
+        role = SpaceRole.MANAGER if actor is manager else SpaceRole.MEMBER
+        return sorted(_ids(runtime, trusted_scope(scope.space, actor, role), ImageQuery()))
 
     assert seen_by(uploader) == [private.id, public.id]
     assert seen_by(manager) == [private.id, public.id]

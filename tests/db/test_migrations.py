@@ -29,7 +29,7 @@ def test_upgrade_twice_is_a_no_op(runtime: Runtime) -> None:
     migrate.upgrade(runtime.engine)
     with runtime.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
         )
 
 
@@ -113,6 +113,43 @@ def test_upgrade_to_0003_names_the_one_album_of_a_type_and_keeps_categories_unna
     with empty_database.connect() as connection:
         named = dict(connection.execute(text("SELECT id, external_id FROM albums")).all())
     assert named == {1: "", 2: None, 3: None}
+
+
+def test_upgrade_to_0007_makes_global_managers_managers_of_the_spaces_they_hold_grants_on(
+    empty_database: Engine,
+) -> None:
+    migrate.upgrade(empty_database, "0006")
+    with empty_database.begin() as connection:
+        for space_id, external_id in [(1, "a1"), (2, "a2")]:
+            connection.execute(
+                text(
+                    "INSERT INTO spaces (id, kind, external_id, name, settings, created_at) VALUES "
+                    "(:id, 'moov-account', :ext, '', '{}', CURRENT_TIMESTAMP)"
+                ),
+                {"id": space_id, "ext": external_id},
+            )
+        for principal_id, name, role in [(1, "max", "manager"), (2, "mia", "member")]:
+            connection.execute(
+                text(
+                    "INSERT INTO principals (id, name, role, display_name, active, created_at) "
+                    "VALUES (:id, :name, :role, :name, true, CURRENT_TIMESTAMP)"
+                ),
+                {"id": principal_id, "name": name, "role": role},
+            )
+        for grant_id, principal_id in [(1, 1), (2, 2)]:
+            connection.execute(
+                text(
+                    "INSERT INTO grants (id, principal_id, space_id, created_at) "
+                    "VALUES (:id, :principal, 1, CURRENT_TIMESTAMP)"
+                ),
+                {"id": grant_id, "principal": principal_id},
+            )
+    migrate.upgrade(empty_database)
+    with empty_database.connect() as connection:
+        roles = dict(connection.execute(text("SELECT name, role FROM principals")).all())
+        grants = dict(connection.execute(text("SELECT principal_id, role FROM grants")).all())
+    assert roles == {"max": "member", "mia": "member"}
+    assert grants == {1: "manager", 2: "member"}
 
 
 def test_instances_migrating_at_once_both_succeed(empty_database: Engine) -> None:

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from darkroom.api import links
+from darkroom.api import links, vocabulary
 from darkroom.api.common.auth import basic_actor
 from darkroom.api.common.deps import RuntimeDep
 from darkroom.api.common.rate_limits import client_address
 from darkroom.api.common.urls import base_url
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
-from darkroom.core import credentials, sharing
+from darkroom.core import credentials, sharing, spaces
 from darkroom.core.access import Actor
 from darkroom.core.accounts import CredentialKind
 from darkroom.errors import Forbidden, Invalid, Unauthorized
@@ -234,3 +234,26 @@ def set_active(runtime: RuntimeDep, _: AdminDep, user: str, body: ActiveIn) -> d
     credentials at once and ends their sessions."""
     state = credentials.set_active(runtime, user, body.active)
     return {"name": state.name, "active": state.active}
+
+
+# --- roles: spaces with fixed parents; only admins make or move a project ------------------------
+
+
+class ParentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parent: str = Field(description="The parent space as KIND:ID, e.g. procore-company:2.")
+
+
+@router.put("/spaces/{space}/parent")
+def place_space(runtime: RuntimeDep, _: AdminDep, space: str, body: ParentIn) -> dict[str, Any]:
+    """Put ``space`` (KIND:ID, e.g. procore-project:10) under ``parent``: made there if new,
+    moved there if it belongs to another (``darkroom spaces move``)."""
+    placed = spaces.relocate(
+        runtime,
+        spaces.parse_ref(space, vocabulary.SPACE_KINDS),
+        spaces.parse_ref(body.parent, vocabulary.SPACE_KINDS),
+        parent_kinds=vocabulary.PARENT_KINDS,
+        seeds=vocabulary.SEEDS,
+    )
+    return {"space": space, "parent": body.parent, "id": placed.id}

@@ -30,15 +30,16 @@ def listing(call: Call, found: Sequence[ImageRecord]) -> Response:
 def list_data(
     call: Call,
     found: Sequence[ImageRecord],
-    owner_id: int,
+    scope: Scope,
     max_images: int | None,
 ) -> Response:
-    """The album's images plus what the caller may do with them (ops 2, 6)."""
+    """The album's images plus what the caller may do with them (ops 2, 6): those who manage
+    the owner's space (``enter`` says so in the scope's role) may change them."""
     body = wire.list_data(
         call.rt,
         found,
         call.base_url,
-        can_manage=access.may_manage(call.caller.actor, owner_id),
+        can_manage=scope.manages,
         max_images=max_images,
     )
     return wire.json(body, call.query.fields())

@@ -28,7 +28,7 @@ def list_images(call: Call) -> Response:
 def list_data(call: Call) -> Response:
     ad, scope = _ad(call)
     found = images.list_album(call.rt, scope, ad.album.id)
-    return _album.list_data(call, found, ad.owner.id, ad.album.policy.max_images)
+    return _album.list_data(call, found, scope, ad.album.policy.max_images)
 
 
 def upload(call: Call) -> Response:

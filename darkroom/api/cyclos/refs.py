@@ -44,7 +44,7 @@ def ad(rt: Runtime, actor: Actor, text: str) -> NamedAlbum:
     else:
         owner = directory.myself(rt, actor)
         found = entities.find_by_product(rt, owner.id, text, text)
-    if not access.may_see(actor, found.owner):
+    if not access.sees_user(rt, actor, found.owner):
         raise NotFound(EntityKind.AD.value, text)
     return found
 

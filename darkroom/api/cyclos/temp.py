@@ -18,6 +18,7 @@ from darkroom.api.cyclos.call import Call
 from darkroom.core import access, temporary
 from darkroom.core.access import Actor
 from darkroom.core.policy import AlbumType
+from darkroom.core.runtime import Runtime
 from darkroom.errors import Invalid, Unauthorized
 
 
@@ -73,12 +74,12 @@ class Purpose:
             if value is not None
         }
 
-    def check(self, actor: Actor) -> None:
+    def check(self, rt: Runtime, actor: Actor) -> None:
         """Who may upload for what: guests only for a registration or a custom value; users for
         themselves, managers for anyone. Custom values name their field and its kind."""
         if self.target in _FOR_EXISTING_USER and actor.is_guest:
             raise Unauthorized(f"a {self.target.value} image needs a logged-in user")
-        if self.user_id is not None and not access.may_manage(actor, self.user_id):
+        if self.user_id is not None and not access.manages_user(rt, actor, self.user_id):
             access.refuse(actor, f"no access to the images of user {self.user_id}")
         if self.target is TempTarget.CUSTOM_VALUE:
             for name, value in (
@@ -94,7 +95,7 @@ class Purpose:
 def upload(call: Call) -> Response:
     name = call.image_name()
     purpose = _purpose(call, defaults=True)
-    purpose.check(call.caller.actor)
+    purpose.check(call.rt, call.caller.actor)
     album_type = _temp_album(call)
     file = call.image_file(album_type.policy)
     image = temporary.upload(

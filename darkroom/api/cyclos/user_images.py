@@ -13,6 +13,7 @@ from darkroom.api import vocabulary
 from darkroom.api.cyclos import _album, refs
 from darkroom.api.cyclos.call import Call
 from darkroom.core import albums, images
+from darkroom.core.access import Scope
 from darkroom.core.policy import AlbumType
 from darkroom.core.records import AlbumImages, PrincipalRecord
 
@@ -36,10 +37,9 @@ def _owner(call: Call) -> PrincipalRecord:
     return refs.user(call.rt, call.caller.actor, call.path["user"])
 
 
-def _contents(call: Call, kind: AlbumType) -> tuple[PrincipalRecord, AlbumImages]:
-    owner = _owner(call)
-    scope = _album.enter(call, owner.id, kind)
-    return owner, images.list_of_type(call.rt, scope, kind)
+def _contents(call: Call, kind: AlbumType) -> tuple[Scope, AlbumImages]:
+    scope = _album.enter(call, _owner(call).id, kind)
+    return scope, images.list_of_type(call.rt, scope, kind)
 
 
 def list_images(call: Call) -> Response:
@@ -48,8 +48,8 @@ def list_images(call: Call) -> Response:
 
 
 def list_data(call: Call) -> Response:
-    owner, found = _contents(call, _kind(call))
-    return _album.list_data(call, found.images, owner.id, found.policy.max_images)
+    scope, found = _contents(call, _kind(call))
+    return _album.list_data(call, found.images, scope, found.policy.max_images)
 
 
 def upload(call: Call) -> Response:

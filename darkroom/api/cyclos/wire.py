@@ -15,7 +15,7 @@ from darkroom.api import vocabulary
 from darkroom.api.common import signed
 from darkroom.api.cyclos.auth import Caller
 from darkroom.api.cyclos.fields import FieldSelector, apply_fields
-from darkroom.core import renditions
+from darkroom.core import access, renditions
 from darkroom.core.access import Role
 from darkroom.core.directory import PrincipalType
 from darkroom.core.logins import Login
@@ -55,7 +55,8 @@ ALL_IMAGE_KINDS = frozenset(
     }
 )
 
-ROLES = {Role.ADMIN: "administrator", Role.MANAGER: "broker", Role.MEMBER: "member"}
+# Cyclos' brokers manage other users: in darkroom, holders of a manager grant on a personal space.
+ADMINISTRATOR, BROKER, MEMBER = "administrator", "broker", "member"
 
 PRINCIPAL_TYPES = {
     PrincipalType.LOGIN_NAME: ("username", "Login name"),
@@ -189,11 +190,17 @@ def _user_part(
     type_id, type_name = PRINCIPAL_TYPES[caller.principal_type]
     return {
         "user": user,
-        "role": ROLES.get(caller.actor.role, "member"),
+        "role": _role(rt, caller),
         "principalType": {"id": type_id, "name": type_name, "internalName": type_id},
         "principal": caller.principal_text or principal.name,
         "passwordType": PASSWORD_TYPE,
     }
+
+
+def _role(rt: Runtime, caller: Caller) -> str:
+    if caller.actor.is_admin:
+        return ADMINISTRATOR
+    return BROKER if access.manages_some_user(rt, caller.actor) else MEMBER
 
 
 def access_client_body(login: Login) -> dict[str, Any]:

@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from darkroom.api.common.deps import RuntimeDep
-from darkroom.api.procore import bodies, params, wire
+from darkroom.api.procore import bodies, params, placement, wire
 from darkroom.api.procore.context import CategoryId, ProjectScope, Shape
 from darkroom.api.procore.errors import bad_request
 from darkroom.api.procore.responses import ProcoreJSON, paged
-from darkroom.api.vocabulary import PROCORE_CATEGORY
+from darkroom.api.vocabulary import PROCORE_CATEGORY, PROCORE_UNCLASSIFIED
 from darkroom.core import albums, query
 from darkroom.core.access import Scope
 from darkroom.core.query import ImageQuery
@@ -69,8 +69,17 @@ async def update(
 
 @router.delete("/rest/v1.0/image_categories/{category_id}")
 def delete(rt: RuntimeDep, scope: ProjectScope, category_id: CategoryId) -> Response:
-    """The album goes; its images go to the recycle bin (spec §2.5)."""
-    albums.remove(rt, scope, category_id, kind=KIND)
+    """The album goes; its images go to the recycle bin (spec §2.5). Its creator or a manager
+    deletes it; a creator who is no manager trashes only their own images in it, and the others'
+    (private ones too) move to "Unclassified"."""
+    albums.remove(
+        rt,
+        scope,
+        category_id,
+        kind=KIND,
+        spare_into=PROCORE_UNCLASSIFIED,
+        spare_name=placement.UNCLASSIFIED,
+    )
     return Response(status_code=204)
 
 

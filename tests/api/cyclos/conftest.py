@@ -1,8 +1,8 @@
 """Fixtures for the Cyclos door: a live server, four users, an advertisement and a contact info.
 
-Users: ``alice`` (the owner in most tests), ``bob`` (another member), ``boss`` (a manager, Cyclos'
-broker) and ``root`` (an administrator). Alice owns advertisement 123 (product number ``P1``)
-and contact info 55.
+Users: ``alice`` (the owner in most tests), ``bob`` (another member), ``boss`` (a broker: a member
+with a manager's grant on alice's personal space) and ``root`` (an administrator). Alice owns
+advertisement 123 (product number ``P1``) and contact info 55.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import EntityKind
 from darkroom.app import create_app
 from darkroom.config import Settings
-from darkroom.core import accounts, logins
-from darkroom.core.access import Role
+from darkroom.core import accounts, logins, spaces
+from darkroom.core.access import PERSONAL_SPACE, Role, SpaceRole
 from darkroom.core.accounts import CredentialKind
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.db.models import Credential
@@ -33,7 +33,8 @@ PASSWORD = "secret"
 AD = "123"
 PRODUCT = "P1"
 CONTACT_INFO = "55"
-ROLES = {"alice": Role.MEMBER, "bob": Role.MEMBER, "boss": Role.MANAGER, "root": Role.ADMIN}
+ROLES = {"alice": Role.MEMBER, "bob": Role.MEMBER, "boss": Role.MEMBER, "root": Role.ADMIN}
+MANAGED_BY_BOSS = ("alice",)
 
 
 @cache
@@ -53,6 +54,16 @@ def add_user(rt: Runtime, name: str, role: Role = Role.MEMBER, email: str | None
             )
         )
         return principal.id
+
+
+def grant_manager(rt: Runtime, name: str, *personal_ids: str) -> None:
+    """Make user ``name`` a manager of the personal spaces ``personal_ids`` (user ids, or
+    ``guests``), as ``darkroom grants add NAME cyclos-user:ID --role manager`` does."""
+    with rt.transaction() as session:
+        principal = accounts.get_principal(session, name)
+        for external_id in personal_ids:
+            space = spaces.ensure(session, PERSONAL_SPACE, external_id)
+            accounts.add_grant(session, principal, space, role=SpaceRole.MANAGER)
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,7 @@ def server(_live_app: tuple[FastAPI, str], api_runtime: Runtime) -> str:
 @pytest.fixture
 def world(server: str, api_runtime: Runtime) -> World:
     ids = {name: add_user(api_runtime, name, role) for name, role in ROLES.items()}
+    grant_manager(api_runtime, "boss", *(str(ids[name]) for name in MANAGED_BY_BOSS))
     entities.create(api_runtime, "alice", EntityKind.AD, AD, product_number=PRODUCT)
     entities.create(api_runtime, "alice", EntityKind.CONTACT_INFO, CONTACT_INFO)
     return World(api=f"{server}/api", rt=api_runtime, ids=ids)

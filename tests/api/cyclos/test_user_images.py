@@ -232,7 +232,7 @@ def test_list_data_of_custom_images_has_the_custom_maximum(world: World) -> None
 def test_list_data_before_any_upload_answers_the_limits_and_writes_nothing(world: World) -> None:
     body = world.guest().get_user_images_list_data("bob").json()
     assert (body["images"], body["maxImages"]) == ([], 10)
-    custom = world.user("boss").get_user_images_list_data("bob", kind="custom").json()
+    custom = world.user("root").get_user_images_list_data("bob", kind="custom").json()
     assert (custom["images"], custom["maxImages"]) == ([], 50)
     assert world.user("bob").list_user_images("bob", kind="custom").json() == []
     with world.rt.reading() as session:

@@ -27,7 +27,7 @@ from sqlalchemy import update
 from darkroom.api import vocabulary
 from darkroom.api.vocabulary import SEEDS
 from darkroom.core import accounts, spaces
-from darkroom.core.access import Role
+from darkroom.core.access import Role, SpaceRole
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Image, Principal, Space
 from tests import images as samples
@@ -41,14 +41,19 @@ SDK_HEADERS = {
 }
 JSON_UTF8 = "application/json; charset=utf-8"
 
-# name -> (role, spaces granted as (kind, external id))
-USERS: dict[str, tuple[Role, tuple[tuple[str, str], ...]]] = {
+_COMPANY = (vocabulary.PROCORE_COMPANY, str(COMPANY))
+# name -> (server-wide role, grants as (kind, external id, role in that space))
+USERS: dict[str, tuple[Role, tuple[tuple[str, str, SpaceRole], ...]]] = {
     "admin": (Role.ADMIN, ()),
-    "manager": (Role.MANAGER, ((vocabulary.PROCORE_COMPANY, str(COMPANY)),)),
-    "member": (Role.MEMBER, ((vocabulary.PROCORE_COMPANY, str(COMPANY)),)),
-    "colleague": (Role.MEMBER, ((vocabulary.PROCORE_COMPANY, str(COMPANY)),)),
-    "outsider": (Role.MEMBER, ((vocabulary.PROCORE_COMPANY, str(OTHER_COMPANY)),)),
-    "contractor": (Role.MEMBER, ((vocabulary.PROCORE_PROJECT, str(PROJECT)),)),
+    "manager": (Role.MEMBER, ((*_COMPANY, SpaceRole.MANAGER),)),
+    "member": (Role.MEMBER, ((*_COMPANY, SpaceRole.MEMBER),)),
+    "colleague": (Role.MEMBER, ((*_COMPANY, SpaceRole.MEMBER),)),
+    "viewer": (Role.MEMBER, ((*_COMPANY, SpaceRole.VIEWER),)),
+    "outsider": (
+        Role.MEMBER,
+        ((vocabulary.PROCORE_COMPANY, str(OTHER_COMPANY), SpaceRole.MEMBER),),
+    ),
+    "contractor": (Role.MEMBER, ((vocabulary.PROCORE_PROJECT, str(PROJECT), SpaceRole.MEMBER),)),
 }
 
 
@@ -103,13 +108,15 @@ def procore(server: str, api_runtime: Runtime) -> Iterator[Procore]:
         client.close()
 
 
-def _user(session: Any, name: str, role: Role, granted: Sequence[tuple[str, str]]) -> str:
+def _user(
+    session: Any, name: str, role: Role, granted: Sequence[tuple[str, str, SpaceRole]]
+) -> str:
     principal: Principal = accounts.create_principal(
         session, name, role=role, email=f"{name}@example.com", display_name=name.title()
     )
-    for kind, external_id in granted:
+    for kind, external_id, space_role in granted:
         space: Space = spaces.ensure(session, kind, external_id, seeds=SEEDS)
-        accounts.add_grant(session, principal, space)
+        accounts.add_grant(session, principal, space, role=space_role)
     return accounts.issue_token(session, principal).token
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from darkroom.api import vocabulary
+from darkroom.core import accounts, spaces
 from tests.api.procore.conftest import (
     COMPANY,
     OTHER_COMPANY,
@@ -78,10 +80,13 @@ def test_admin_first_use_of_company_and_project_creates_them(procore: Procore) -
     assert response.json() == []
 
 
-def test_member_with_company_grant_reaches_a_new_project(procore: Procore) -> None:
-    response = procore.client().get("/rest/v1.0/images?project_id=11")
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "application/json; charset=utf-8"
+def test_unused_project_id_cannot_be_squatted(procore: Procore) -> None:
+    member = procore.client()
+    assert_error(member.post("/rest/v1.0/images?project_id=11", json={}), 404)
+    assert_error(member.get("/rest/v1.0/images?project_id=11"), 404)
+    # The id stays free: the company's admin makes the project on their first write.
+    created = make_image(procore.client("admin"), 11)
+    assert created["id"] > 0
 
 
 def test_project_grant_alone_reaches_that_project(procore: Procore) -> None:
@@ -110,3 +115,52 @@ def test_company_header_and_path_company_must_agree(procore: Procore) -> None:
     client = procore.client()
     response = client.get(f"/rest/v1.0/companies/{COMPANY + 1}/trades")
     assert_error(response, 400, "does not match")
+
+
+# --- fixed parents: only an admin makes or moves a project (PUT /admin/v1/spaces/.../parent) ---
+
+
+def _admin_http(procore: Procore) -> httpx.Client:
+    client = httpx.Client(base_url=procore.base, timeout=30)
+    procore.clients.append(client)
+    return client
+
+
+def _set_admin_password(procore: Procore) -> tuple[str, str]:
+    with procore.runtime.transaction() as session:
+        accounts.set_password(session, accounts.get_principal(session, "admin"), "admin-pw")
+    return ("admin", "admin-pw")
+
+
+def test_project_cannot_be_moved_to_another_company_by_a_member_of_both(procore: Procore) -> None:
+    created = make_image(procore.client("contractor"))  # a grant on project 10 (of company 1)
+    with procore.runtime.transaction() as session:
+        other = spaces.find(session, vocabulary.PROCORE_COMPANY, str(OTHER_COMPANY))
+        assert other is not None
+        accounts.add_grant(session, accounts.get_principal(session, "contractor"), other)
+    both = procore.client("contractor", company=OTHER_COMPANY)
+    assert_error(both.post(IMAGES, json={}), 404)
+    assert_error(both.get(IMAGES), 404)
+    # Still company 1's project, with its image.
+    response = procore.client("contractor").get(f"/rest/v1.0/images/{created['id']}?project_id=10")
+    assert response.status_code == 200
+
+
+def test_admin_endpoint_moves_a_project_to_another_company(procore: Procore) -> None:
+    answer = _admin_http(procore).put(
+        "/admin/v1/spaces/procore-project:10/parent",
+        json={"parent": f"procore-company:{OTHER_COMPANY}"},
+        auth=_set_admin_password(procore),
+    )
+    assert answer.status_code == 200, answer.text
+    assert_error(procore.client("member").get(IMAGES), 404)
+    assert procore.client("outsider", company=OTHER_COMPANY).get(IMAGES).status_code == 200
+
+
+def test_admin_endpoint_refuses_a_project_under_a_moov_account(procore: Procore) -> None:
+    answer = _admin_http(procore).put(
+        "/admin/v1/spaces/procore-project:10/parent",
+        json={"parent": "moov-account:a1"},
+        auth=_set_admin_password(procore),
+    )
+    assert answer.status_code == 422, answer.text
