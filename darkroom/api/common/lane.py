@@ -43,8 +43,9 @@ Translate = Callable[[Runtime, dict[str, str], QueryParams, Headers], Wanted | N
 _SEGMENT = re.compile(r"\{(\w+)\}")
 
 
-# What ``answer_from_memory`` reads of a request, besides what the door's translation reads.
-_CONDITIONS = frozenset({b"if-none-match", b"if-modified-since", b"range"})
+# What delivery reads of a request (its conditions and ranges), besides what the door's
+# translation reads.
+_CONDITIONS = frozenset({b"if-none-match", b"if-modified-since", b"range", b"if-range"})
 _REMEMBERED_SHAPES = 16_384
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
