@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from darkroom.db.models import Image, Location
+from tests import images as samples
 from tests.api.procore.conftest import PROJECT, Procore, assert_error, data_of, make_image
 from tests.conftest import record_writes
 from tests.unsent_body import answer_without_body
@@ -225,3 +228,12 @@ def test_image_create_by_a_stranger_is_refused_before_the_body_is_read(procore: 
         {"Authorization": "Bearer not-a-token", "Procore-Company-Id": "1"},
     )
     assert_error(answer, 401)
+
+
+def test_gif_with_huge_logical_screen_is_refused_by_procore(
+    procore: Procore, api: httpx.Client
+) -> None:
+    data = base64.b64encode(samples.gif_on_screen(65535, 65535)).decode()
+    response = api.post(IMAGES, json={"image_name": "screen.gif", "image": {"data": data}})
+    assert_error(response, 413, "65535x65535")
+    assert _count(procore, Image) == 0
