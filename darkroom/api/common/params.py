@@ -80,21 +80,19 @@ def parse_int_list(
     """Integers from repeated values, each also split on ``,``: ``["1,2", "3"]`` -> ``[1, 2, 3]``.
 
     Blank items are skipped and repeats dropped, keeping the first occurrence's position. More
-    than ``max_items`` items (repeats and blanks counted: each costs parsing) is Invalid.
+    than ``max_items`` items (repeats counted: each costs parsing) is Invalid, before any is
+    parsed.
     """
     seen: dict[int, None] = {}
-    items = [item for value in values for item in value.split(",")]
+    items = [item for value in values for item in value.split(",") if item.strip()]
     check_list(len(items), field=field, limit=max_items)
-    for value in values:
-        for item in value.split(","):
-            if not item.strip():
-                continue
-            number = _to_int(item)
-            if number is None:
-                raise Invalid(
-                    f"{field} must be a comma-separated list of integers; "
-                    f"{shown(item.strip())} is not one",
-                    field=field,
-                )
-            seen.setdefault(number, None)
+    for item in items:
+        number = _to_int(item)
+        if number is None:
+            raise Invalid(
+                f"{field} must be a comma-separated list of integers; "
+                f"{shown(item.strip())} is not one",
+                field=field,
+            )
+        seen.setdefault(number, None)
     return list(seen)
