@@ -55,7 +55,7 @@ def test_four_thousand_mt_location_tiers_on_an_image_are_refused_before_any_writ
     tiers = [f"T{n}" for n in range(4000)]
     response = api.post(IMAGES, json={"image": {"data": data_of(), "mt_location": tiers}})
     body = assert_error(response, 422, "at most 32 tiers")
-    assert body["errors"] == {"mt_location": [body["message"]]} or "mt_location" in str(body)
+    assert body["errors"] == {"mt_location": [body["message"]]}
     assert _count(procore, Location) == 0
     assert _count(procore, Image) == 0
 
