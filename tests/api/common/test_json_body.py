@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from darkroom.api.common.json_body import BadJSON, loads
+from darkroom.api.common.json_body import MAX_JSON_ITEMS, BadJSON, loads
 from darkroom.errors import Invalid
 
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
@@ -71,3 +71,12 @@ def test_an_integer_of_ten_thousand_digits_is_invalid_not_a_value_error() -> Non
 def test_any_bytes_parse_or_raise_invalid(raw: bytes) -> None:
     with contextlib.suppress(Invalid):  # anything else escaping fails the test
         loads(raw)
+
+
+def test_a_body_of_many_values_is_refused_before_parsing() -> None:
+    with pytest.raises(BadJSON, match=f"more than {MAX_JSON_ITEMS} values"):
+        loads("[" + "0," * MAX_JSON_ITEMS + "0]")
+
+
+def test_a_long_string_is_not_many_values() -> None:
+    assert loads('{"data": "' + "A" * 5_000_000 + '"}')["data"] == "A" * 5_000_000

@@ -122,7 +122,7 @@ def test_two_thousand_trade_ids_in_a_body_are_refused(procore: Procore, api: htt
 
 
 def test_deeply_nested_json_is_a_400_not_a_500(api: httpx.Client) -> None:
-    nested = '{"image": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    nested = '{"image": ' + "[" * 10_000 + "]" * 10_000 + "}"
     response = api.post(IMAGES, content=nested, headers={"Content-Type": "application/json"})
     assert_error(response, 400, "nested deeper than 32")
 
@@ -237,3 +237,10 @@ def test_gif_with_huge_logical_screen_is_refused_by_procore(
     response = api.post(IMAGES, json={"image_name": "screen.gif", "image": {"data": data}})
     assert_error(response, 413, "65535x65535")
     assert _count(procore, Image) == 0
+
+
+def test_a_create_body_of_millions_of_values_is_a_400(api: httpx.Client) -> None:
+    """A JSON create may be as large as a base64 upload; its values are still bounded."""
+    body = '{"image": {"data": "x", "junk": [' + "[]," * 200_000 + "[]]}}"
+    response = api.post(IMAGES, content=body, headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "more than 50000 values")
