@@ -18,6 +18,7 @@ from darkroom.api.common.body_limit import BodyLimitMiddleware
 from darkroom.api.common.doors import Door, DoorRegistry
 from darkroom.api.common.lane import DeliveryLane
 from darkroom.api.common.observe import ObserveMiddleware
+from darkroom.api.common.urls import HostGuard
 from darkroom.config import Settings
 from darkroom.core import accounts
 from darkroom.core import metrics as core_metrics
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime=lambda: app.state.runtime,
         refuse=lambda path, error: rate_limits.render(doors, path, error),
     )
+    # Links only from trusted hosts: an untrusted Host is replaced before anything reads it.
+    app.add_middleware(HostGuard, settings=lambda: app.state.runtime.settings)
     # Added last, so outermost: it times whole answers and tags every one with its request id.
     door_name = lru_cache(maxsize=8192)(lambda path: doors.door_for(path).name)
     app.add_middleware(ObserveMiddleware, door_of=door_name)

@@ -68,6 +68,18 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     log_format: Literal["text", "json"] = "text"  # json: one JSON line per request on stdout
 
+    # Issue 11, bounds (docs/security.md, "Limits"): what one request may ask for. JSON bodies
+    # of every door: bytes and nesting depth. Procore location paths (mt_location, path): tiers,
+    # characters per tier name and in the whole path. Links: the hosts a Host header may name
+    # when public_url is unset (loopback by default; "*" trusts any, as before).
+    max_json_bytes: int = Field(1 * MiB, gt=0)
+    max_json_depth: int = Field(32, ge=2)
+    max_location_tiers: int = Field(32, ge=1)
+    max_location_name_chars: int = Field(255, ge=1)
+    max_location_path_chars: int = Field(2048, ge=1)
+    # Comma-separated host names (a port is ignored); the first is used for links from others.
+    trusted_hosts: str = "localhost,127.0.0.1,[::1]"
+
     @model_validator(mode="after")
     def _fill_derived_defaults(self) -> Settings:
         if not self.database_url:
@@ -113,3 +125,8 @@ class Settings(BaseSettings):
     login_free_failures: int = Field(5, ge=0)
     login_backoff_seconds: float = Field(1.0, gt=0, allow_inf_nan=False)
     login_backoff_max_seconds: float = Field(300.0, gt=0, allow_inf_nan=False)
+
+    @property
+    def trusted_host_names(self) -> tuple[str, ...]:
+        """``trusted_hosts`` split and lower-cased; ``("*",)`` trusts every Host header."""
+        return tuple(name.strip().lower() for name in self.trusted_hosts.split(",") if name.strip())

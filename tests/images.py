@@ -39,3 +39,14 @@ def jpeg_with_exif(
     for name, value in fields.items():
         image.set_type(pyvips.GValue.gstr_type, name, value)
     return image.jpegsave_buffer()
+
+
+def gif_on_screen(screen_width: int, screen_height: int) -> bytes:
+    """A hand-built GIF: one 1x1 frame on a logical screen of the given size (for a huge screen
+    libvips reports the frame's size, 1x1; a viewer allocates the screen)."""
+    screen = screen_width.to_bytes(2, "little") + screen_height.to_bytes(2, "little")
+    header = b"GIF89a" + screen + bytes([0x80, 0, 0])  # a global table of two colours
+    table = b"\x00\x00\x00\xff\xff\xff"
+    frame = b"\x2c" + bytes(4) + (1).to_bytes(2, "little") * 2 + b"\x00"  # at 0,0, 1x1
+    pixels = b"\x02\x02\x44\x01\x00"  # LZW minimum code size 2, one sub-block, end
+    return header + table + frame + pixels + b"\x3b"

@@ -45,10 +45,12 @@ def _bound_port(port: int) -> int:
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` under uvicorn in a thread; yield its base URL; stop it afterwards."""
+def serve(app: FastAPI, *, log_level: str = "warning") -> Iterator[str]:
+    """Run ``app`` under uvicorn in a thread; yield its base URL; stop it afterwards.
+
+    ``log_level="info"`` turns uvicorn's access log on (for tests of what it writes)."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level, lifespan="on")
     with _running(config, f"uvicorn-{port}"):
         yield f"http://127.0.0.1:{port}"
 

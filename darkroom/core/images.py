@@ -18,6 +18,7 @@ from darkroom.clock import utcnow
 from darkroom.core import albums, blobs, locations, metrics, spaces
 from darkroom.core.access import Scope, SpaceRole
 from darkroom.core.blobs import Source
+from darkroom.core.bounds import check_tiers, path_bounds
 from darkroom.core.liveness import expired, is_live, live_rows
 from darkroom.core.policy import AlbumPolicy, AlbumType
 from darkroom.core.records import (
@@ -539,6 +540,8 @@ def change(
 ) -> ImageRecord:
     """``update`` of the live image ``image_id``; a ``placement`` gives its album and location
     (in place of those of ``changes``), resolved in the same write."""
+    if placement is not None:
+        _check_path(rt, placement)
     with rt.transaction() as session:
         image = get(session, scope, image_id)
         if placement is not None:
@@ -550,10 +553,17 @@ def change(
 def place(rt: Runtime, scope: Scope, placement: Placement) -> tuple[int, int | None]:
     """The album id and location id a new image placed by ``placement`` goes to, making the
     default album and the location's tiers as needed (for ``add`` and ``uploads.add_image``)."""
+    _check_path(rt, placement)
     with rt.transaction() as session:
         album_id, location_id = _resolve(session, scope, placement, new=True)
     assert not isinstance(album_id, Unset)
     return album_id, None if isinstance(location_id, Unset) else location_id
+
+
+def _check_path(rt: Runtime, placement: Placement) -> None:
+    """A location path within the bounds, refused before any transaction opens."""
+    if not isinstance(placement.location_path, Unset):
+        check_tiers(placement.location_path, path_bounds(rt.settings))
 
 
 def _resolve(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from darkroom.clock import utcnow
 from darkroom.core.access import Scope
+from darkroom.core.bounds import PathBounds, check_text, check_tiers, path_bounds
 from darkroom.core.query import contains, sort_clauses
 from darkroom.core.records import LocationPage, LocationRecord, location_record
 from darkroom.core.runtime import Runtime
@@ -55,7 +56,12 @@ def find_or_create_path(
 
 
 def create(
-    session: Session, scope: Scope, node_name: str, *, parent_id: int | None = None
+    session: Session,
+    scope: Scope,
+    node_name: str,
+    *,
+    parent_id: int | None = None,
+    bounds: PathBounds = PathBounds(),
 ) -> Location:
     """A new child of ``parent_id`` (or a root); Invalid if that path already exists."""
     name = node_name.strip()
@@ -63,12 +69,23 @@ def create(
         raise Invalid("node_name must not be empty", field="node_name")
     parent = get(session, scope, parent_id) if parent_id is not None else None
     path = f"{parent.path}{SEPARATOR}{name}" if parent else name
+    _check_node(name, len(path), bounds)
     exists = session.scalar(
         select(Location.id).where(Location.space_id == scope.space_id, Location.path == path)
     )
     if exists is not None:
         raise Invalid(f"location {path!r} already exists", field="node_name")
     return _insert(session, scope, name, path, parent)
+
+
+def _check_node(name: str, path_chars: int, bounds: PathBounds) -> None:
+    """A node name and the length of the longest path it makes, within ``bounds`` (checked
+    before writing)."""
+    check_text(name, field="node_name", max_chars=bounds.tier_chars)
+    if path_chars > bounds.path_chars:
+        raise Invalid(
+            f"the location's path must be at most {bounds.path_chars} characters", field="node_name"
+        )
 
 
 def _insert(
@@ -229,6 +246,7 @@ def update(
     node_name: str | Unset = UNSET,
     parent_id: int | Unset | None = UNSET,
     code: str | Unset | None = UNSET,
+    bounds: PathBounds = PathBounds(),
 ) -> Location:
     """Rename or move a location; the full paths of everything below it follow.
 
@@ -245,6 +263,9 @@ def update(
     parent = _new_parent(session, scope, location, new_parent_id, below)
     path = f"{parent.path}{SEPARATOR}{name}" if parent else name
     if path != location.path:
+        # The longest path below grows by as much as this one does.
+        longest = max((len(node.path) for node in below), default=len(location.path))
+        _check_node(name, len(path) + longest - len(location.path), bounds)
         _move_subtree(session, scope, location, below, path)
     location.node_name = name
     location.parent_id = parent.id if parent else None
@@ -310,6 +331,7 @@ def search(rt: Runtime, scope: Scope, query: LocationQuery) -> LocationPage:
 
 def at_path(rt: Runtime, scope: Scope, tiers: Sequence[str]) -> tuple[LocationRecord, bool]:
     """``find_or_create_path``: the location at ``tiers``, and whether a tier was made."""
+    check_tiers(tiers, path_bounds(rt.settings))
     with rt.transaction() as session:
         found, created = find_or_create_path(session, scope, tiers)
         return location_record(found), created
@@ -325,7 +347,9 @@ def add(
 ) -> LocationRecord:
     """A new child of ``parent_id`` (or a root) with ``code``; Invalid if its path exists."""
     with rt.transaction() as session:
-        node = create(session, scope, node_name, parent_id=parent_id)
+        node = create(
+            session, scope, node_name, parent_id=parent_id, bounds=path_bounds(rt.settings)
+        )
         return location_record(_coded(session, scope, node, code))
 
 
@@ -334,6 +358,7 @@ def add_path(
 ) -> LocationRecord:
     """A new location at ``tiers`` (missing tiers above it made too) with ``code``; Invalid if
     the whole path exists already."""
+    check_tiers(tiers, path_bounds(rt.settings))
     with rt.transaction() as session:
         node, created = find_or_create_path(session, scope, tiers)
         if not created:
@@ -357,7 +382,15 @@ def change(
     """``update`` the location ``location_id``: rename, move or recode it."""
     with rt.transaction() as session:
         node = get(session, scope, location_id)
-        changed = update(session, scope, node, node_name=node_name, parent_id=parent_id, code=code)
+        changed = update(
+            session,
+            scope,
+            node,
+            node_name=node_name,
+            parent_id=parent_id,
+            code=code,
+            bounds=path_bounds(rt.settings),
+        )
         return location_record(changed)
 
 

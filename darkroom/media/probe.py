@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from darkroom.errors import TooLarge, Unsupported
-from darkroom.media import _exif
+from darkroom.media import _exif, _gif
 from darkroom.media._markup import contains_markup
 from darkroom.media._vips import decode_fully, load, require_decodable, sniff_source, vips_errors
 from darkroom.media.formats import ImageFormat
@@ -63,6 +63,10 @@ def probe(path: Path, limits: Limits) -> ImageInfo:
     if orientation >= 5:  # 5-8 are transposed: the stored width is the displayed height
         width, height = height, width
     _check_limits(width, height, frames, limits)
+    if fmt is ImageFormat.GIF:  # the canvas a viewer paints, which libvips does not report
+        with path.open("rb") as file:
+            screen_width, screen_height = _gif.logical_screen(file.read(10))
+        _check_limits(max(width, screen_width), max(height, screen_height), frames, limits)
 
     def exif(name: str) -> str | None:
         return str(header.get(name)) if name in fields else None

@@ -145,7 +145,7 @@ def test_an_unhandled_error_is_a_500_with_the_request_id_and_a_line(logged: Logg
     assert (line["request_id"], line["operation"], line["status"]) == ("boom-1", "/boom", 500)
 
 
-def test_text_format_installs_nothing(api_runtime: Runtime) -> None:
+def test_text_format_installs_no_handler(api_runtime: Runtime) -> None:
     create_app(runtime=api_runtime)
     assert logs.json_handler() is None
     assert logging.getLogger(logs.ROOT).propagate

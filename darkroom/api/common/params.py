@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from darkroom.core.bounds import MAX_LIST_ITEMS, check_list
 from darkroom.core.values import INT64_MAX, INT64_MIN
 from darkroom.errors import Invalid
 
@@ -73,22 +74,25 @@ def parse_int(
     return number
 
 
-def parse_int_list(values: Sequence[str], *, field: str) -> list[int]:
+def parse_int_list(
+    values: Sequence[str], *, field: str, max_items: int = MAX_LIST_ITEMS
+) -> list[int]:
     """Integers from repeated values, each also split on ``,``: ``["1,2", "3"]`` -> ``[1, 2, 3]``.
 
-    Blank items are skipped and repeats dropped, keeping the first occurrence's position.
+    Blank items are skipped and repeats dropped, keeping the first occurrence's position. More
+    than ``max_items`` items (repeats counted: each costs parsing) is Invalid, before any is
+    parsed.
     """
     seen: dict[int, None] = {}
-    for value in values:
-        for item in value.split(","):
-            if not item.strip():
-                continue
-            number = _to_int(item)
-            if number is None:
-                raise Invalid(
-                    f"{field} must be a comma-separated list of integers; "
-                    f"{shown(item.strip())} is not one",
-                    field=field,
-                )
-            seen.setdefault(number, None)
+    items = [item for value in values for item in value.split(",") if item.strip()]
+    check_list(len(items), field=field, limit=max_items)
+    for item in items:
+        number = _to_int(item)
+        if number is None:
+            raise Invalid(
+                f"{field} must be a comma-separated list of integers; "
+                f"{shown(item.strip())} is not one",
+                field=field,
+            )
+        seen.setdefault(number, None)
     return list(seen)

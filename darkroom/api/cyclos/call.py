@@ -17,6 +17,7 @@ from darkroom.api.common.auth import READS
 from darkroom.api.cyclos.auth import Caller
 from darkroom.api.cyclos.errors import missing_parameter
 from darkroom.api.cyclos.params import Query
+from darkroom.core.bounds import check_text
 from darkroom.core.policy import AlbumPolicy
 from darkroom.core.runtime import Runtime
 from darkroom.errors import Invalid, TooLarge
@@ -57,7 +58,8 @@ class Call:
         if given is not None:
             if len(given) > MAX_NAME:
                 raise Invalid(f"name is longer than {MAX_NAME} characters", field="name")
-            return given
+            return check_text(given, field="name", max_chars=MAX_NAME)
         filename = self.upload.filename if self.upload is not None else None
         # Browsers on Windows have sent full paths as the file name.
-        return PureWindowsPath(PurePosixPath(filename or "").name).name[:MAX_NAME]
+        name = PureWindowsPath(PurePosixPath(filename or "").name).name[:MAX_NAME]
+        return check_text(name, field="name", max_chars=MAX_NAME)

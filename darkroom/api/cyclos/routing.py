@@ -9,7 +9,7 @@ the first segment is not a literal prefix of the Cyclos API (``/images/images`` 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +38,12 @@ from darkroom.errors import NotFound
 PREFIX = "/api"
 
 Operation = Callable[[Call], Response]
+Admission = Callable[[Call], None]
+
+
+def _users_only(call: Call) -> None:
+    call.caller.require_user()
+
 
 # First segments that are Cyclos resources, never a user (§3.2); "self" is a user.
 LITERAL_PREFIXES = frozenset(
@@ -80,6 +86,9 @@ class Route:
     pattern: tuple[str, ...]  # literal segments, or "{name}" to capture one
     operation: Operation
     upload: bool = False
+    # Uploads: who may send the body at all, decided from the headers and the query before a
+    # byte of it is read (a guest's upload for a user's image is 401 unread).
+    admit: Admission = _users_only
 
     def match(self, method: str, segments: Sequence[str]) -> dict[str, str] | None:
         if method != self.method or len(segments) != len(self.pattern):
@@ -109,7 +118,7 @@ def _routes() -> list[Route]:
         Route(delete, ("auth", "access-client"), logins.disconnect),
         Route(post, ("clients", "activate"), logins.activate),
         Route(get, ("images", "temp"), temp.list_images),
-        Route(post, ("images", "temp"), temp.upload, upload=True),
+        Route(post, ("images", "temp"), temp.upload, upload=True, admit=temp.admit),
         Route(get, ("images", "content", "{idOrKey}"), single_images.content),
         Route(get, ("images", "{idOrKey}", "content"), single_images.content),
         Route(get, ("images", "{kind}", "{file}"), single_images.content_by_kind),
@@ -157,24 +166,28 @@ async def dispatch(request: Request) -> Response:
     observe.name_operation(request.scope, route.template)
     rt: Runtime = request.app.state.runtime
     caller = await run_in_threadpool(auth.identify, rt, request.headers, client_address(request))
-    form = await _form(request) if route.upload else None
+    call = Call(
+        rt=rt,
+        caller=caller,
+        method=request.method,
+        path=captured,
+        query=Query(request.scope.get("query_string", b"")),
+        headers=request.headers,
+        client_address=request.client.host if request.client else None,
+        base_url=base_url(request, rt),
+        upload=None,
+    )
+    if not route.upload:
+        return await run_in_threadpool(route.operation, call)
+    await run_in_threadpool(route.admit, call)
+    form = await _form(request)
     try:
-        upload = form.get("image") if form is not None else None
-        call = Call(
-            rt=rt,
-            caller=caller,
-            method=request.method,
-            path=captured,
-            query=Query(request.scope.get("query_string", b"")),
-            headers=request.headers,
-            client_address=request.client.host if request.client else None,
-            base_url=base_url(request, rt),
-            upload=upload if isinstance(upload, UploadFile) else None,
-        )
+        upload = form.get("image")
+        if isinstance(upload, UploadFile):
+            call = replace(call, upload=upload)
         return await run_in_threadpool(route.operation, call)
     finally:
-        if form is not None:
-            await form.close()
+        await form.close()
 
 
 async def _form(request: Request) -> FormData:

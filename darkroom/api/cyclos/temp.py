@@ -92,6 +92,12 @@ class Purpose:
                     )
 
 
+def admit(call: Call) -> None:
+    """Before the body is read: the purpose the query names must be one the caller may upload
+    for (a guest only for a registration or a custom value)."""
+    _purpose(call, defaults=True).check(call.rt, call.caller.actor)
+
+
 def upload(call: Call) -> Response:
     name = call.image_name()
     purpose = _purpose(call, defaults=True)

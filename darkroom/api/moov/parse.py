@@ -6,7 +6,6 @@ alt text is a 422 in the shape of its operation and anything else malformed is a
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -16,10 +15,13 @@ from typing import Any, BinaryIO
 from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.requests import Request
 
+from darkroom.api.common import json_body
 from darkroom.api.common.forms import read_form
+from darkroom.api.common.json_body import BadJSON
 from darkroom.api.moov.errors import BODY_ALT_TEXT_FIELD, IMAGE_FIELD, PART_ALT_TEXT_FIELD
+from darkroom.core.bounds import check_text
 from darkroom.core.unset import UNSET, Unset
-from darkroom.errors import Invalid, NotFound
+from darkroom.errors import Invalid, NotFound, TooLarge
 
 ALT_TEXT_MAX = 1000  # characters (M6)
 COUNT_MAX = 200  # list page size: default and maximum (M1)
@@ -131,20 +133,17 @@ async def metadata_body(request: Request) -> str | None:
 
 
 async def _bounded_body(request: Request) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > JSON_MAX_BYTES:
-            raise Invalid(f"the body must not exceed {JSON_MAX_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await json_body.read_bounded(request, max_bytes=JSON_MAX_BYTES)
+    except TooLarge as error:
+        raise Invalid(error.message) from None  # a malformed request here: 400, not 422
 
 
 def _json(raw: str | bytes, message: str) -> Any:
+    """Bounded (api/common/json_body.py): too deep is malformed; integers past 64 bits too."""
     try:
-        return json.loads(raw)
-    except ValueError:
+        return json_body.loads(raw)
+    except BadJSON:
         raise Invalid(message) from None
 
 
@@ -154,11 +153,8 @@ def alt_text(value: object, *, field: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise Invalid("altText must be a string", field=field)
-    if len(value) > ALT_TEXT_MAX:
-        raise Invalid(f"altText must be at most {ALT_TEXT_MAX} characters", field=field)
-    if "\x00" in value:  # PostgreSQL text cannot hold NUL
-        raise Invalid("altText must not contain NUL characters", field=field)
-    return value
+    # Lines are allowed; NUL (which PostgreSQL text cannot hold) and other controls are not.
+    return check_text(value, field=field, max_chars=ALT_TEXT_MAX, multiline=True, name="altText")
 
 
 def page(query: Mapping[str, str]) -> tuple[int, int]:

@@ -23,16 +23,20 @@ def public_link(base_url: str, public_id: str) -> str:
 
 
 def image_metadata(image: ImageRecord, base_url: str) -> Json:
-    """An ``ImageMetadata`` object; ``disabledOn`` is always null since delete is permanent."""
-    return {
+    """An ``ImageMetadata`` object, as Moov's schema describes it: ``altText`` and
+    ``disabledOn`` are optional and not nullable, so they are left out when unset (never
+    ``null``, which a client generated from the schema may refuse). ``disabledOn`` is always
+    unset: delete is permanent."""
+    body: Json = {
         "imageID": image.uuid,
         "publicID": image.public_id,
         "link": public_link(base_url, image.public_id),
-        "altText": image.alt_text,
         "createdOn": timestamp(image.created_at),
         "updatedOn": timestamp(image.updated_at),
-        "disabledOn": None,
     }
+    if image.alt_text is not None:
+        body["altText"] = image.alt_text
+    return body
 
 
 def metadata_response(image: ImageRecord, base_url: str, *, status: int = 200) -> JSONResponse:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,10 +19,15 @@ from typing import Any
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
+from darkroom.api.common import json_body
+from darkroom.api.common.deps import get_runtime
 from darkroom.api.common.forms import read_form
+from darkroom.api.common.json_body import BadJSON, read_json
 from darkroom.api.common.params import parse_bool, parse_int, parse_int_list
 from darkroom.api.procore.errors import BadRequest, bad_request
+from darkroom.core.bounds import MAX_NAME_CHARS, MAX_TEXT_CHARS, check_list, check_text
 from darkroom.core.unset import UNSET, Unset
+from darkroom.core.values import INT64_MAX, INT64_MIN
 from darkroom.errors import Invalid
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -62,8 +66,15 @@ class CreateBody:
 async def create_body(request: Request, *, max_part_bytes: int) -> CreateBody:
     """Any of the five create forms of spec §2.2, read into one shape."""
     if _content_type(request) in FORM_TYPES:
-        return _from_form(await _form(request, max_part_bytes))
-    return _from_json(await json_object(request))
+        body = _from_form(await _form(request, max_part_bytes))
+    else:
+        # A JSON create may carry the file as base64 (image.data): room for that, and the rest.
+        settings = get_runtime(request).settings
+        room = settings.max_upload_bytes * 4 // 3 + settings.max_json_bytes
+        body = _from_json(await json_object(request, max_bytes=room))
+    if body.image_name is not None:
+        as_name(body.image_name, "image_name")
+    return body
 
 
 async def update_body(request: Request) -> dict[str, Any]:
@@ -80,15 +91,15 @@ def inner_object(body: dict[str, Any], name: str) -> dict[str, Any]:
     return inner
 
 
-async def json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object; an empty body is ``{}`` (what the generated client may send)."""
-    raw = await request.body()
-    if not raw.strip():
-        return {}
+async def json_object(request: Request, *, max_bytes: int | None = None) -> dict[str, Any]:
+    """The body as a JSON object; an empty body is ``{}`` (what the generated client may send).
+
+    Bounded (api/common/json_body.py): too deep or not JSON is 400, an integer past 64 bits 422.
+    """
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("the body is not valid JSON") from None
+        body = await read_json(request, max_bytes=max_bytes, empty={})
+    except BadJSON as error:
+        raise BadRequest(error.message) from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     return body
@@ -154,8 +165,8 @@ def _from_json(data: Mapping[str, Any]) -> CreateBody:
 
 def _json_text(text: str, name: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
+        value = json_body.loads(text)
+    except BadJSON:
         raise BadRequest(f"{name} must be a JSON object", field=name) from None
     if not isinstance(value, dict):
         raise BadRequest(f"{name} must be a JSON object", field=name)
@@ -175,13 +186,13 @@ def attributes(raw: Mapping[str, Any]) -> Attributes:
     return Attributes(
         private=_opt(raw, "private", as_bool),
         starred=_opt(raw, "starred", as_bool),
-        description=_nullable(raw, "description", as_str),
+        description=_nullable(raw, "description", as_text),
         image_category_id=_nullable(raw, "image_category_id", as_int),
         location_id=_nullable(raw, "location_id", as_int),
         mt_location=_opt(raw, "mt_location", as_names),
         trade_ids=_opt(raw, "trade_ids", as_ints),
         log_date=_nullable(raw, "log_date", as_date),
-        source=_opt(raw, "source", as_str),
+        source=_opt(raw, "source", as_name),
         data=_opt(raw, "data", as_str),
         markup_layer_id=markup,
     )
@@ -212,6 +223,8 @@ def as_bool(value: object, key: str) -> bool:
 
 def as_int(value: object, key: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise Invalid(f"{key} must fit in 64 bits", field=key)
         return value
     if isinstance(value, str):
         return parse_int(value, field=key)
@@ -224,10 +237,21 @@ def as_str(value: object, key: str) -> str:
     raise Invalid(f"{key} must be a string", field=key)
 
 
+def as_name(value: object, key: str) -> str:
+    """A one-line name (image, category, trade, location, code): bounded, no control chars."""
+    return check_text(as_str(value, key), field=key, max_chars=MAX_NAME_CHARS)
+
+
+def as_text(value: object, key: str) -> str:
+    """Free text (a description): lines allowed, bounded, no other control characters."""
+    return check_text(as_str(value, key), field=key, max_chars=MAX_TEXT_CHARS, multiline=True)
+
+
 def as_ints(value: object, key: str) -> list[int]:
     if isinstance(value, str):
         return parse_int_list([value], field=key)
     if isinstance(value, list):
+        check_list(len(value), field=key)
         return list(dict.fromkeys(as_int(item, key) for item in value))
     raise Invalid(f"{key} must be a list of integers", field=key)
 
@@ -238,13 +262,13 @@ def as_names(value: object, key: str) -> list[str]:
         text = value.strip()
         if text.startswith("["):
             try:
-                value = json.loads(text)
-            except json.JSONDecodeError:
+                value = json_body.loads(text)
+            except BadJSON:
                 raise Invalid(f"{key} must be a list of names", field=key) from None
         else:
             return [text]
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return list(value)
+        return list(value)  # bounded by core (core/bounds.py check_tiers), before any write
     raise Invalid(f"{key} must be a list of names", field=key)
 
 

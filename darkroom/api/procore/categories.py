@@ -93,7 +93,7 @@ def _create(rt: Runtime, scope: Scope, fields: dict[str, Any]) -> AlbumSummary:
         rt,
         scope,
         PROCORE_CATEGORY,
-        name=bodies.as_str(name, "name"),
+        name=bodies.as_name(name, "name"),
         private=False if private is None else bodies.as_bool(private, "private"),
         cover_image_id=None if cover is None else bodies.as_int(cover, "album_cover_id"),
     )
@@ -105,7 +105,7 @@ def _update(rt: Runtime, scope: Scope, category_id: int, fields: dict[str, Any])
         scope,
         category_id,
         kind=KIND,
-        name=bodies.as_str(fields["name"], "name") if "name" in fields else UNSET,
+        name=bodies.as_name(fields["name"], "name") if "name" in fields else UNSET,
         private=bodies.as_bool(fields["private"], "private") if "private" in fields else UNSET,
         cover_image_id=_cover_change(fields),
     )

@@ -100,12 +100,12 @@ def _text_id(value: object) -> str | None:
 
 def _create(rt: Runtime, scope: Scope, fields: dict[str, Any]) -> LocationRecord:
     """``path`` makes every missing tier; ``node_name`` (+ ``parent_id``) makes one node."""
-    code = None if fields.get("code") is None else bodies.as_str(fields["code"], "code")
+    code = None if fields.get("code") is None else bodies.as_name(fields["code"], "code")
     if fields.get("path") is not None:
         tiers = bodies.as_names(fields["path"], "path")
         return locations.add_path(rt, scope, tiers, code=code)
     if fields.get("node_name") is not None:
-        name = bodies.as_str(fields["node_name"], "node_name")
+        name = bodies.as_name(fields["node_name"], "node_name")
         parent = fields.get("parent_id")
         parent_id = None if parent is None else bodies.as_int(parent, "parent_id")
         return locations.add(rt, scope, name, parent_id=parent_id, code=code)
@@ -117,9 +117,9 @@ def _update(rt: Runtime, scope: Scope, location_id: int, fields: dict[str, Any])
         rt,
         scope,
         location_id,
-        node_name=_optional(fields, "node_name", bodies.as_str),
+        node_name=_optional(fields, "node_name", bodies.as_name),
         parent_id=_nullable(fields, "parent_id", bodies.as_int),
-        code=_nullable(fields, "code", bodies.as_str),
+        code=_nullable(fields, "code", bodies.as_name),
     )
 
 

@@ -22,6 +22,7 @@ from darkroom.api.procore.syntax import (
     parse_sort,
     parse_time_range,
 )
+from darkroom.core.bounds import MAX_LIST_ITEMS, MAX_NAME_CHARS, check_list, check_text
 from darkroom.core.locations import LocationQuery
 from darkroom.core.query import Deleted, ImageQuery
 from darkroom.core.values import DateRange, Page, SortKey, TimeRange
@@ -32,6 +33,7 @@ Params = Mapping[str, Sequence[str]]
 DEFAULT_PER_PAGE = 100  # D4
 MAX_PER_PAGE = 1000  # D4: larger values are clamped
 MAX_ID_RANGE = 10_000  # "a...b" in an id filter may name at most this many ids
+MAX_LOCATION_IDS = MAX_ID_RANGE  # ids named by filters[location_id], ranges expanded
 
 # D10: wire name -> column; a leading "-" in the column means the wire name sorts descending.
 IMAGE_SORTS = {
@@ -164,7 +166,7 @@ def _only_if_true(params: Params, key: str) -> bool | None:
 
 
 def _ints(params: Params, key: str) -> list[int]:
-    return parse_int_list(params.get(key, ()), field=key)
+    return parse_int_list(params.get(key, ()), field=key, max_items=MAX_LIST_ITEMS)
 
 
 def _int(params: Params, key: str) -> int | None:
@@ -189,17 +191,25 @@ def _ids_or_ranges(params: Params, key: str) -> list[int]:
                     field=key,
                 )
             ranged.extend(range(low, high + 1))
-    return list(dict.fromkeys([*parse_int_list(plain, field=key), *ranged]))
+            check_list(len(ranged), field=key, limit=MAX_LOCATION_IDS)  # expanded, not the span
+    ids = parse_int_list(plain, field=key, max_items=MAX_LOCATION_IDS)
+    check_list(len(ids) + len(ranged), field=key, limit=MAX_LOCATION_IDS)
+    return list(dict.fromkeys([*ids, *ranged]))
 
 
 def _strings(params: Params, key: str) -> list[str]:
     items = (item.strip() for value in params.get(key, ()) for item in value.split(","))
-    return list(dict.fromkeys(item for item in items if item))
+    found = list(dict.fromkeys(item for item in items if item))
+    check_list(len(found), field=key)
+    return [check_text(item, field=key, max_chars=MAX_NAME_CHARS) for item in found]
 
 
 def _text(params: Params, key: str) -> str | None:
+    """Search text: one line, bounded (PostgreSQL cannot compare text holding NUL)."""
     text = one(params, key)
-    return text.strip() if text is not None and text.strip() else None
+    if text is None or not text.strip():
+        return None
+    return check_text(text.strip(), field=key, max_chars=MAX_NAME_CHARS)
 
 
 def _time_range(params: Params, key: str) -> TimeRange | None:

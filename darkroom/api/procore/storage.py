@@ -34,13 +34,24 @@ TEXT_PART_BYTES = 64 * 1024  # policy fields are short text
 
 @router.post(STORAGE)
 async def receive(request: Request, rt: RuntimeDep, upload_uuid: str) -> Response:
-    """The S3-style form POST of the bytes: every policy field plus a ``file`` part; 204."""
+    """The S3-style form POST of the bytes: every policy field plus a ``file`` part; 204.
+
+    The policy's secret travels in the form itself (as in S3), so the body must be read to check
+    it; what can be known first is checked first: an unknown upload, or one that takes segments
+    instead, is refused before a byte of the body is read.
+    """
+    await run_in_threadpool(_expecting_form, rt, upload_uuid)
     form = await bodies.form(request, max_part_bytes=TEXT_PART_BYTES)
     file = form.get("file")
     if not isinstance(file, UploadFile):
         raise BadRequest("the form needs a file part named file", field="file")
     await run_in_threadpool(_receive, rt, upload_uuid, form, file)
     return Response(status_code=204)
+
+
+def _expecting_form(rt: Runtime, upload_uuid: str) -> None:
+    if not isinstance(uploads.peek(rt, upload_uuid).extras.get(POLICY), dict):
+        raise Forbidden("this upload takes no form POST")
 
 
 @router.put(SEGMENT)

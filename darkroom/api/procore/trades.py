@@ -52,7 +52,7 @@ async def create(request: Request, rt: RuntimeDep, scope: CompanyScope) -> Respo
 def _create(rt: Runtime, scope: Scope, fields: dict[str, Any]) -> TradeRecord:
     if fields.get("name") is None:
         raise Invalid("name is required", field="name")
-    name = bodies.as_str(fields["name"], "name")
+    name = bodies.as_name(fields["name"], "name")
     active = fields.get("active")
     return trades.add(
         rt, scope, name, active=True if active is None else bodies.as_bool(active, "active")

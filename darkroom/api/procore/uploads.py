@@ -22,7 +22,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from darkroom.api.common import json_body
 from darkroom.api.common.deps import RuntimeDep
+from darkroom.api.common.json_body import BadJSON
 from darkroom.api.common.urls import base_url
 from darkroom.api.procore import bodies, wire
 from darkroom.api.procore.context import PathScope
@@ -143,14 +145,14 @@ def _segment(item: dict[str, Any]) -> dict[str, Any]:
 def _json_segments(text: str) -> Any:
     """A form's ``segments`` part must be JSON; the generated client's dict reprs are not."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return json_body.loads(text)
+    except BadJSON:
         raise BadRequest("segments must be a JSON array", field="segments") from None
 
 
 def _optional_text(raw: dict[str, Any], key: str) -> str:
     value = raw.get(key)
-    return "" if value is None else bodies.as_str(value, key).strip()
+    return "" if value is None else bodies.as_name(value, key).strip()
 
 
 def _announce(rt: Runtime, scope: Scope, announced: Announcement) -> UploadRecord:

@@ -125,3 +125,23 @@ def test_parse_int_list_with_both_wire_forms_gives_the_ints(numbers: list[int]) 
 
     assert parse_int_list([",".join(repeated)], field="ids") == expected
     assert parse_int_list(repeated, field="ids") == expected
+
+
+# --- bounds (issue 11) --------------------------------------------------------------------------
+
+
+@given(st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=50))
+def test_parse_int_list_refuses_more_items_than_its_bound(count: int, bound: int) -> None:
+    values = [",".join(str(n) for n in range(count))]
+    if count <= bound:
+        assert parse_int_list(values, field="ids", max_items=bound) == list(range(count))
+    else:
+        with pytest.raises(Invalid, match=f"at most {bound} items") as caught:
+            parse_int_list(values, field="ids", max_items=bound)
+        assert caught.value.field == "ids"
+
+
+def test_parse_int_list_bound_defaults_to_a_thousand() -> None:
+    assert len(parse_int_list([",".join(map(str, range(1000)))], field="ids")) == 1000
+    with pytest.raises(Invalid, match="at most 1000 items"):
+        parse_int_list([",".join(map(str, range(1001)))], field="ids")

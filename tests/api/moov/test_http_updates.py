@@ -63,7 +63,7 @@ def test_patch_with_a_null_metadata_part_clears_alt_text(http: httpx.Client) -> 
         f"{IMAGES}/{image['imageID']}", files={"metadata": (None, "null", "application/json")}
     )
     assert answer.status_code == 200
-    assert answer.json()["altText"] is None
+    assert "altText" not in answer.json()
 
 
 def test_patch_with_only_metadata_sets_alt_text_and_keeps_bytes(http: httpx.Client) -> None:
@@ -91,7 +91,7 @@ def test_put_with_a_null_metadata_part_clears_alt_text(http: httpx.Client) -> No
         files={"image": ("b.png", samples.png(seed=2)), "metadata": (None, "null")},
     )
     assert answer.status_code == 200
-    assert answer.json()["altText"] is None
+    assert "altText" not in answer.json()
 
 
 def test_put_without_an_image_part_returns_422(http: httpx.Client) -> None:
@@ -113,7 +113,7 @@ def test_update_metadata_accepts_the_wrapped_form(http: httpx.Client) -> None:
 def test_update_metadata_with_an_empty_object_clears_alt_text(http: httpx.Client) -> None:
     image = _upload(http, samples.png())
     answer = http.put(f"{IMAGES}/{image['imageID']}/metadata", json={})
-    assert answer.json()["altText"] is None
+    assert "altText" not in answer.json()
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b""], ids=["text", "array", "empty"])

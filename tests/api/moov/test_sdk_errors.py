@@ -90,7 +90,8 @@ def test_duplicate_upload_raises_generic_error_naming_the_existing_image(moov: M
     assert raised.value.data.error == "duplicate image"
     body = json.loads(raised.value.body)
     assert (body["imageID"], body["altText"]) == (existing, "first")
-    assert {"publicID", "link", "createdOn", "updatedOn", "disabledOn"} <= body.keys()
+    assert {"publicID", "link", "createdOn", "updatedOn"} <= body.keys()
+    assert "disabledOn" not in body  # optional, not nullable: left out when unset
 
 
 def test_update_to_another_images_bytes_raises_generic_error_409(moov: Moov) -> None:
