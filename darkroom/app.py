@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from darkroom import __version__, logs
 from darkroom.api import admin, cyclos, health, metrics, moov, procore
+from darkroom.api.admin.gate import AdminGate
 from darkroom.api.common import outages, rate_limits
 from darkroom.api.common.body_limit import BodyLimitMiddleware
 from darkroom.api.common.doors import Door, DoorRegistry
@@ -24,7 +25,7 @@ from darkroom.core import accounts
 from darkroom.core import metrics as core_metrics
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.db import outages as database_outages
-from darkroom.errors import DarkroomError, TooLarge
+from darkroom.errors import DarkroomError, RateLimited, TooLarge
 
 # Multipart framing around a file may add this much to the file's own bytes.
 MULTIPART_SLACK = 64 * 1024
@@ -73,6 +74,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     def reject(path: str, error: TooLarge) -> Response:
         return doors.door_for(path).render_error(error)
 
+    def refuse(path: str, error: DarkroomError) -> Response:
+        if isinstance(error, RateLimited):
+            return rate_limits.render(doors, path, error)
+        return doors.door_for(path).render_error(error)
+
+    # Credentials for the admin API before the app reads any byte of a body.
+    app.add_middleware(AdminGate, runtime=lambda: app.state.runtime, refuse=refuse)
     app.add_middleware(BodyLimitMiddleware, limit_for=body_cap, reject=reject)
     app.add_middleware(
         DeliveryLane,
