@@ -20,7 +20,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from darkroom.config import Settings
-from darkroom.core import accounts
+from darkroom.core import accounts, tallies
 from darkroom.core.access import Role
 from darkroom.core.runtime import open_runtime
 from tests import images as samples
@@ -280,6 +280,9 @@ def test_metrics_from_any_worker_sum_every_worker(serve: Serve) -> None:
     labels = {"door": "darkroom", "operation": "/readyz", "method": "GET", "status": "200"}
     key = ("darkroom_http_requests_total", frozenset(labels.items()))
 
+    # Each worker writes its tallies of the hot path once a second (core/tallies.py), and the
+    # worker answering a scrape its own first: past that second, every scrape sums them all.
+    time.sleep(2 * tallies.FLUSH_EVERY_S)
     scrapes = [scrape(served.base) for _ in range(10)]  # new connections: both workers answer
 
     assert {samples[key] for samples in scrapes} == {30.0}

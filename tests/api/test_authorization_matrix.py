@@ -741,8 +741,9 @@ def expected_cyclos(op: Op, who: Who, target: Target) -> int:
     if who is Who.GUEST:
         if target is Target.OWN:
             # A guest has no user ("self" asks them to log in), and no image, ad or contact info
-            # (deleting asks for a login before looking).
-            return 401 if op.resource in ("user-ref", "fresh-image") else 404
+            # (deleting asks for a login before looking; an upload before its body is read).
+            uploads = op.method == "POST" and op.body is not None
+            return 401 if uploads or op.resource in ("user-ref", "fresh-image") else 404
         return op.ok if op.kind is Kind.READ and shown else 401
     own, carols, daves = CYCLOS_MANAGES[who]
     manages = {Target.OWN: own, Target.OTHER: daves}.get(target, carols)
