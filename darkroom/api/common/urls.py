@@ -57,13 +57,15 @@ class HostGuard:
     def __init__(self, app: ASGIApp, *, settings: Callable[[], Settings]) -> None:
         self.app = app
         self.settings = settings
+        # Verdicts per (settings, Host) seen: every request asks, and clients send few Hosts.
+        self._verdicts: dict[tuple[int, str], bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             settings = self.settings()
             headers: list[tuple[bytes, bytes]] = scope["headers"]
             netloc = next((v.decode("latin-1") for k, v in headers if k == b"host"), "")
-            if not is_trusted(settings, netloc):
+            if not self._trusted(settings, netloc):
                 if settings.public_url:
                     host = urlsplit(settings.public_url).netloc
                 else:
@@ -71,6 +73,18 @@ class HostGuard:
                 kept = [(k, v) for k, v in headers if k != b"host"]
                 scope = {**scope, "headers": [(b"host", host.encode("latin-1")), *kept]}
         await self.app(scope, receive, send)
+
+    def _trusted(self, settings: Settings, netloc: str) -> bool:
+        key = (id(settings), netloc)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = is_trusted(settings, netloc)
+            if len(self._verdicts) < _VERDICTS_KEPT:  # Host is the client's to choose: bounded
+                self._verdicts[key] = verdict
+        return verdict
+
+
+_VERDICTS_KEPT = 1024
 
 
 def host_name(netloc: str) -> str:
