@@ -44,6 +44,10 @@ def thumbor(venv: Path) -> Path:
     if command.exists():
         return command
     print(f"installing {THUMBOR_REQUIREMENT} into {venv} (once)", flush=True)
+    if venv.is_symlink():  # a link to a venv gone since
+        venv.unlink()
+    elif venv.exists():  # a half-made one
+        shutil.rmtree(venv)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "--quiet", THUMBOR_REQUIREMENT],
