@@ -5,19 +5,24 @@ FastAPI reads and parses a route's JSON body before it runs the route's dependen
 administrator's Basic credentials first, for every request under the admin prefix, and answers
 401, 403 or 429 (the same refusals ``require_admin`` makes) without reading a byte of the body.
 A request that passes meets ``require_admin`` again in its route, at the cost of a look in the
-verified-password cache.
+verified-password cache; so does one whose check failed otherwise (the database out of reach),
+and the route answers it as it answers any outage (503). Refusals are counted under the route's
+template, as routing would have named them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from darkroom.api.admin.routes import require_admin, router
+from darkroom.api.common import observe
 from darkroom.core.runtime import Runtime
 from darkroom.errors import DarkroomError
 
@@ -43,10 +48,23 @@ class AdminGate:
         try:
             await run_in_threadpool(require_admin, self.runtime(), request, header)
         except DarkroomError as refused:
+            observe.name_operation(scope, _template(scope))
             await self.refuse(scope["path"], refused)(scope, receive, send)
             return
+        except Exception:
+            pass  # the database out of reach, say: the route meets it too, and says so (503)
         await self.app(scope, receive, send)
 
 
 def _under_admin(path: str) -> bool:
     return path == router.prefix or path.startswith(router.prefix + "/")
+
+
+def _template(scope: Scope) -> str:
+    """The template of the admin route ``scope`` asks for (its metric label), as routing
+    would find it."""
+    for route in router.routes:
+        match, _ = route.matches(scope)
+        if match is Match.FULL and isinstance(route, APIRoute):
+            return route.path
+    return observe.UNMATCHED
