@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import Result
-from typer.testing import CliRunner
 
 from darkroom.api import vocabulary
 from darkroom.cli import app
@@ -22,27 +20,9 @@ from darkroom.core.images import NewImage
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.storage import LocalStore
 from tests import images as samples
+from tests.cli.runner import run as _run
+from tests.cli.runner import runner
 from tests.conftest import make_actor, scope_for
-
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No DARKROOM_* from the caller's shell, and a scratch working folder for ./data."""
-    for name in list(os.environ):
-        if name.startswith("DARKROOM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-def _run(data_dir: Path, *args: str) -> Result:
-    return runner.invoke(app, ["--data-dir", str(data_dir), *args])
 
 
 @pytest.fixture

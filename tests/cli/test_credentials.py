@@ -3,41 +3,19 @@ token lifetimes, users deactivated and reactivated, passwords changed (CliRunner
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from darkroom.cli import app
 from darkroom.clock import utcnow
 from darkroom.config import Settings
 from darkroom.core import accounts, credentials, logins
 from darkroom.core.accounts import CredentialKind
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.errors import Unauthorized
-
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("DARKROOM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-def _run(data_dir: Path, *args: str, stdin: str | None = None) -> Result:
-    return runner.invoke(app, ["--data-dir", str(data_dir), *args], input=stdin)
+from tests.cli.runner import run as _run
 
 
 @pytest.fixture
