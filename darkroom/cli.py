@@ -30,6 +30,7 @@ from darkroom.config import Settings
 from darkroom.core import accounts, credentials, gc, logins, spaces, verify
 from darkroom.core.access import Role, SpaceRole
 from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.values import parse_duration
 from darkroom.db import migrate as migrations
 from darkroom.db.models import Space
 from darkroom.errors import DarkroomError, Invalid
@@ -240,7 +241,7 @@ def tokens_create(
 ) -> None:
     """Issue an API token for user NAME; the token is printed once, as the last line."""
     with _reported():
-        lifetime = _duration(expires) if expires is not None else None
+        lifetime = timedelta(seconds=parse_duration(expires)) if expires is not None else None
     with _runtime(ctx) as runtime:
         token, info = credentials.issue_token(runtime, name, label=label, expires_in=lifetime)
     until = f", expires {info.expires:%Y-%m-%d %H:%M} UTC" if info.expires else ""
@@ -517,18 +518,6 @@ def share(
 
 # --- Credential life cycle (issue 11): list and revoke tokens and access clients, deactivate
 # and reactivate users, change passwords. Listings never show a secret.
-
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def _duration(text: str) -> timedelta:
-    """``30d``, ``12h``, ``90m``, ``45s``, ``2w`` or a number of seconds; BadInput otherwise."""
-    given = text.strip().lower()
-    unit = DURATION_UNITS.get(given[-1:], 0) if given else 0
-    number = given[:-1] if unit else given
-    if not number.isdigit() or int(number) <= 0 or len(number) > 9:
-        raise BadInput(f"bad duration {text!r}; use e.g. 30d, 12h, 90m or 3600")
-    return timedelta(seconds=int(number) * (unit or 1))
 
 
 def _when(moment: datetime | None) -> str:

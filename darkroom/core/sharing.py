@@ -8,13 +8,12 @@ expires (``core/signing.py``); trashing, deleting or expiring the image ends it 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from darkroom.clock import utcnow
-from darkroom.core import signing
+from darkroom.core import signing, values
 from darkroom.core.liveness import is_live
 from darkroom.core.records import ImageRecord, image_records
 from darkroom.core.runtime import Runtime
@@ -22,8 +21,6 @@ from darkroom.db.models import Image
 from darkroom.errors import Invalid, NotFound
 
 MAX_SECONDS = 366 * 86_400  # a share link lasts a year at most: mint another after that
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
-_DURATION = re.compile(r"([1-9][0-9]{0,8})([smhdw])")
 
 
 @dataclass(frozen=True)
@@ -36,11 +33,9 @@ class Share:
 
 
 def parse_duration(text: str) -> int:
-    """Seconds in ``30m``, ``12h``, ``7d`` or ``2w`` (at most ``MAX_SECONDS``)."""
-    match = _DURATION.fullmatch(text.strip())
-    if match is None:
-        raise Invalid(f"{text!r} is not a duration such as 30m, 12h, 7d or 2w", field="expires")
-    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    """The seconds a share link asked to last ``text`` (``values.parse_duration``) lasts, at
+    most ``MAX_SECONDS``."""
+    seconds = values.parse_duration(text)
     if seconds > MAX_SECONDS:
         raise Invalid(f"a share link lasts at most {MAX_SECONDS // 86_400} days", field="expires")
     return seconds

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from darkroom.errors import Invalid
+
 __all__ = [
     "INT64_MAX",
     "INT64_MIN",
@@ -82,3 +84,21 @@ def parse_id(text: str) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= INT64_MAX else None
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+_DURATION_DIGITS = 9
+
+
+def parse_duration(text: str, *, field: str = "expires") -> int:
+    """The seconds in a lifetime such as ``30d``, ``12h``, ``90m``, ``45s``, ``2w``, or a bare
+    number of seconds: positive, at most nine digits. Invalid (``field``) otherwise."""
+    given = text.strip().lower()
+    unit = _DURATION_UNITS.get(given[-1:], 0) if given else 0
+    number = given[:-1] if unit else given
+    if not (number.isascii() and number.isdigit()) or len(number) > _DURATION_DIGITS:
+        raise Invalid(f"bad duration {text!r}; use e.g. 30d, 12h, 90m or 3600", field=field)
+    seconds = int(number) * (unit or 1)
+    if seconds <= 0:
+        raise Invalid(f"bad duration {text!r}; a lifetime must be longer than 0", field=field)
+    return seconds

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from darkroom.core.values import INT64_MAX, DateRange, TimeRange, parse_id
+from darkroom.core.values import INT64_MAX, DateRange, TimeRange, parse_duration, parse_id
+from darkroom.errors import Invalid
 
 
 def utc(
@@ -59,3 +62,18 @@ def test_parse_id_with_positive_ascii_digits_gives_int(text: str, expected: int)
 )
 def test_parse_id_with_anything_else_gives_none(text: str) -> None:
     assert parse_id(text) is None
+
+
+UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+@given(number=st.integers(1, 999_999_999), unit=st.sampled_from(sorted(UNIT_SECONDS)))
+def test_parse_duration_reads_a_number_and_its_unit(number: int, unit: str) -> None:
+    assert parse_duration(f"{number}{unit}") == number * UNIT_SECONDS[unit]
+    assert parse_duration(f" {number}{unit.upper()} ") == number * UNIT_SECONDS[unit]
+
+
+@pytest.mark.parametrize("text", ["", "d", "0", "0d", "-1h", "1.5h", "30x", "1e3", "1234567890s"])
+def test_parse_duration_refuses_anything_else(text: str) -> None:
+    with pytest.raises(Invalid, match="bad duration"):
+        parse_duration(text)
