@@ -4,10 +4,10 @@ FastAPI reads and parses a route's JSON body before it runs the route's dependen
 ``require_admin`` alone would let anyone make darkroom parse a body. This middleware asks for an
 administrator's Basic credentials first, for every request under the admin prefix, and answers
 401, 403 or 429 (the same refusals ``require_admin`` makes) without reading a byte of the body.
-A request that passes meets ``require_admin`` again in its route, at the cost of a look in the
-verified-password cache; so does one whose check failed otherwise (the database out of reach),
-and the route answers it as it answers any outage (503). Refusals are counted under the route's
-template, as routing would have named them.
+The administrator let through is kept in the request's state, where the route's
+``require_admin`` finds it; a request whose check failed otherwise (the database out of reach)
+meets ``require_admin`` again in its route, which answers it as it answers any outage (503).
+Refusals are counted under the route's template, as routing would have named them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from darkroom.api.admin.routes import require_admin, router
+from darkroom.api.admin.routes import CHECKED_ADMIN, require_admin, router
 from darkroom.api.common import observe
 from darkroom.core.runtime import Runtime
 from darkroom.errors import DarkroomError
@@ -46,13 +46,15 @@ class AdminGate:
         request = Request(scope)
         header = request.headers.get("authorization")
         try:
-            await run_in_threadpool(require_admin, self.runtime(), request, header)
+            admin = await run_in_threadpool(require_admin, self.runtime(), request, header)
         except DarkroomError as refused:
             observe.name_operation(scope, _template(scope))
             await self.refuse(scope["path"], refused)(scope, receive, send)
             return
         except Exception:
             pass  # the database out of reach, say: the route meets it too, and says so (503)
+        else:
+            scope.setdefault("state", {})[CHECKED_ADMIN] = admin  # the route asks no more
         await self.app(scope, receive, send)
 
 

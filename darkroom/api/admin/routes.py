@@ -24,13 +24,18 @@ from darkroom.errors import Forbidden, Invalid, Unauthorized
 router = APIRouter(prefix="/admin/v1", tags=["admin"])
 
 KINDS = {"ads": EntityKind.AD, "contact-infos": EntityKind.CONTACT_INFO}
+CHECKED_ADMIN = "admin"  # the request state's key for the administrator the gate let through
 
 
 def require_admin(
     runtime: RuntimeDep, request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Actor:
     """The administrator behind the request's Basic credentials; 401 or 403 otherwise (429
-    while the address or the name failed too often)."""
+    while the address or the name failed too often). Asked once per request: the admin gate
+    (``gate.py``) asks first and keeps the answer in the request's state."""
+    checked = request.scope.get("state", {}).get(CHECKED_ADMIN)
+    if isinstance(checked, Actor):
+        return checked
     actor = basic_actor(runtime, authorization, client_address(request))
     if actor is None:
         raise Unauthorized("an administrator's Basic credentials are required")
