@@ -52,8 +52,8 @@ _IMAGE, _BLOB, _ALBUM, _LOCATION, _UPLOADER = _shapes(Image, Blob, Album, Locati
 _TRADE = _shapes(Trade)[0]
 
 
-def image_records(session: Session, ids: Select[Any], order: Sequence[Any]) -> list[ImageRecord]:
-    """The images whose ids ``ids`` selects, in ``order``, as records (two statements in all)."""
+def _joined_rows() -> Select[Any]:
+    """Each image with its blob, album, location and uploader, in that order of columns."""
     images = _IMAGE.table
     joined = (
         images.join(_BLOB.table, images.c.blob_sha256 == _BLOB.table.c.sha256)
@@ -61,12 +61,16 @@ def image_records(session: Session, ids: Select[Any], order: Sequence[Any]) -> l
         .outerjoin(_LOCATION.table, images.c.location_id == _LOCATION.table.c.id)
         .outerjoin(_UPLOADER.table, images.c.uploader_id == _UPLOADER.table.c.id)
     )
-    stmt = (
-        select(_IMAGE.table, _BLOB.table, _ALBUM.table, _LOCATION.table, _UPLOADER.table)
-        .select_from(joined)
-        .where(images.c.id.in_(ids))
-        .order_by(*order)
-    )
+    tables = (_IMAGE.table, _BLOB.table, _ALBUM.table, _LOCATION.table, _UPLOADER.table)
+    return select(*tables).select_from(joined)
+
+
+_JOINED_ROWS = _joined_rows()  # built once: every page is this with its ids and order
+
+
+def image_records(session: Session, ids: Select[Any], order: Sequence[Any]) -> list[ImageRecord]:
+    """The images whose ids ``ids`` selects, in ``order``, as records (two statements in all)."""
+    stmt = _JOINED_ROWS.where(_IMAGE.table.c.id.in_(ids)).order_by(*order)
     rows = session.execute(stmt).all()
     trades = _trades(session, [row[0] for row in rows])
     return [_record(row, trades.get(row[0], ())) for row in rows]
