@@ -132,7 +132,7 @@ class DeliveryLane:
         to the caller's address); a refused render is answered here too, so a flood of new
         sizes costs a lookup each, not a trip through the app. Anything else going wrong hands
         the request to the app (None), which says what in the door's words."""
-        charged = replace(prepared, client=_client_address(scope))
+        charged = replace(prepared, client=rate_limits.address_of(scope))
         try:
             return await run_in_threadpool(delivery.send, rt, charged, conditional)
         except RateLimited as refused:
@@ -164,12 +164,6 @@ class DeliveryLane:
         if wanted is not None and prepared is not None:
             self._prepared.put(shape, (epoch, prepared, wanted.admit))
         return prepared
-
-
-def _client_address(scope: Scope) -> str:
-    """Whom renders are charged to: the peer's address (as ``rate_limits.client_address``)."""
-    client = scope.get("client")
-    return client[0] if client else rate_limits.UNKNOWN_CLIENT
 
 
 def _split(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from darkroom.core import metrics
 from darkroom.errors import RateLimited
@@ -30,7 +31,13 @@ UNKNOWN_CLIENT = "unknown"  # no peer address (a unix socket): such clients shar
 
 def client_address(request: Request) -> str:
     """The address a request's renders are counted against."""
-    return request.client.host if request.client else UNKNOWN_CLIENT
+    return address_of(request.scope)
+
+
+def address_of(scope: Scope) -> str:
+    """``client_address`` of the request in ASGI ``scope`` (for middleware)."""
+    client = scope.get("client")
+    return str(client[0]) if client else UNKNOWN_CLIENT
 
 
 def render(doors: DoorRegistry, path: str, error: RateLimited) -> Response:
