@@ -89,7 +89,7 @@ def _page(session: Session, scope: Scope, query: ImageQuery) -> tuple[Select[Any
     if query.offset < 0 or query.limit < 0:
         raise Invalid("offset and limit must not be negative", field="page")
     filtered = _filtered(session, scope, query)
-    total = session.scalar(_count_statement(session, scope, query, filtered)) or 0
+    total = session.connection().scalar(_count_statement(session, scope, query, filtered)) or 0
     # The page's ids first, then their rows: the ids come from index entries where the filters
     # allow, and only the page's images are read in full and joined to their blob and album
     # (sorting a 10,000-image location subtree as joined rows took 25 ms at 1,000,000 images).
@@ -204,7 +204,7 @@ def hidden_album_ids(session: Session, scope: Scope) -> list[int]:
     )
     if scope.actor.principal_id is not None:
         stmt = stmt.where(or_(Album.owner_id.is_(None), Album.owner_id != scope.actor.principal_id))
-    return list(session.scalars(stmt))
+    return list(session.connection().scalars(stmt))
 
 
 class _unindexed(FunctionElement[int]):

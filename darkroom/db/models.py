@@ -7,6 +7,7 @@ lookup. JSON columns (``extras``, ``settings``) only hold what is echoed back, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -47,6 +48,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any]:
+        """``process_result_value`` as one plain function: a list page reads some 1,500 of these
+        values, and TypeDecorator's generic wrapper costs two calls more per value."""
+        parse = self.impl_instance.result_processor(dialect, coltype)
+
+        def aware(value: Any) -> datetime | None:
+            if parse is not None:
+                value = parse(value)
+            return None if value is None else value.replace(tzinfo=UTC)
+
+        return aware
 
 
 class Base(DeclarativeBase):
