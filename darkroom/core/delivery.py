@@ -17,6 +17,7 @@ an event loop can try them without blocking; the other forms block (database, st
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable
 
 from darkroom.core import metrics, renditions, variants
@@ -25,6 +26,7 @@ from darkroom.core.renditions import Ask
 from darkroom.core.runtime import Runtime
 from darkroom.core.tallies import Tally
 from darkroom.core.variants import Delivery, Plan
+from darkroom.errors import RateLimited
 
 __all__ = [
     "Ask",
@@ -33,6 +35,7 @@ __all__ = [
     "fetch",
     "forget",
     "plan",
+    "refusal_from_memory",
     "remembered_fetch",
     "remembered_image",
     "remembered_plan",
@@ -95,6 +98,18 @@ def remembered_fetch(rt: Runtime, plan: Plan) -> Delivery | None:
         if known.variant_id is not None:
             rt.evictor.note_use(known.variant_id)
     return known
+
+
+def refusal_from_memory(rt: Runtime, plan: Plan, client: str | None) -> RateLimited | None:
+    """The refusal ``fetch`` would raise for ``client``, when memory alone can tell: the client
+    has no render left, and the variant is neither known here nor stored by the last reading
+    of its blob's variants (``core/stored_specs.py``). None: ``fetch`` must decide."""
+    if client is None or plan.spec is None or rt.known_variants.get(plan.etag) is not None:
+        return None
+    wait = rt.render_limiter.waiting(client)
+    if wait is None or not rt.stored_specs.surely_absent(plan.blob.sha256, plan.spec.key):
+        return None
+    return RateLimited(math.ceil(wait), limit=rt.render_limiter.burst)
 
 
 def note_use(rt: Runtime, plan: Plan) -> None:

@@ -75,6 +75,19 @@ class RenderLimiter:
                 self._buckets.popitem(last=False)
             return wait
 
+    def waiting(self, client: str) -> float | None:
+        """The seconds until ``client`` has a token, when it has none now (None: it has one, or
+        nothing is limited). Takes nothing: for refusing from memory without counting twice."""
+        if not self.enabled:
+            return None
+        with self._lock:
+            kept = self._buckets.get(client)
+            if kept is None:
+                return None
+            tokens, stamp = kept
+            tokens = min(float(self.burst), tokens + max(0.0, self._clock() - stamp) * self.rate)
+            return None if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def check(self, client: str | None) -> None:
         """Raise ``RateLimited`` when ``client`` may not render now; None is never limited."""
         if client is None:

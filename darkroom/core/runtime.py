@@ -21,6 +21,7 @@ from darkroom.core.lru import LRU
 from darkroom.core.ratelimit import RenderLimiter
 from darkroom.core.resolutions import Resolutions
 from darkroom.core.signing import Signer
+from darkroom.core.stored_specs import StoredSpecs
 from darkroom.core.throttle import LoginThrottle
 from darkroom.db.engine import READ_ONLY, make_engine, make_sessionmaker, transaction
 from darkroom.media import Limits
@@ -84,6 +85,7 @@ class Runtime:
     evictor: Evictor = field(init=False)
     signer: Signer = field(init=False)  # signed, expiring links (core/signing.py)
     login_throttle: LoginThrottle = field(init=False)  # failed logins (core/throttle.py)
+    stored_specs: StoredSpecs = field(init=False)  # refusals from memory (core/stored_specs.py)
 
     def __post_init__(self) -> None:
         self.signer = Signer.from_settings(self.settings.signing_keys, self.settings.data_dir)
@@ -94,6 +96,7 @@ class Runtime:
             cap=max(self.settings.login_backoff_max_seconds, self.settings.login_backoff_seconds),
         )
         self.evictor = Evictor(self, self.settings.variant_cache_bytes)
+        self.stored_specs = StoredSpecs()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

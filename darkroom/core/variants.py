@@ -22,6 +22,7 @@ from darkroom.core.blobs import blob_key
 from darkroom.core.eviction import VARIANTS_PREFIX
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Variant
+from darkroom.errors import RateLimited
 from darkroom.media import (
     MEZZANINE_QUALITY,
     MEZZANINE_SIDE,
@@ -118,7 +119,11 @@ def fetch(rt: Runtime, plan: Plan, *, client: str | None = None) -> Delivery:
         metrics.VARIANT_LOOKUPS.labels("hit").inc()
         return cached
     if plan.spec is not None:
-        rt.render_limiter.check(client)  # only a miss pays, before the single flight
+        try:
+            rt.render_limiter.check(client)  # only a miss pays, before the single flight
+        except RateLimited:
+            _remember_stored_specs(rt, plan.blob.sha256)  # the next refusals: from memory
+            raise
     flight = f"{plan.blob.sha256}/{spec_key}"
     return rt.flights.run(flight, lambda: _make_once(rt, plan, spec_key))
 
@@ -156,6 +161,7 @@ def _make_once(rt: Runtime, plan: Plan, spec_key: str) -> Delivery:
     else:
         if row.storage_key.startswith(VARIANTS_PREFIX):  # not an original standing for itself
             rt.evictor.note_stored(row.byte_size)  # variant cache budget: may start an eviction
+    rt.stored_specs.add(blob.sha256, spec_key)
     return _delivery(row, blob.sha256)
 
 
@@ -249,6 +255,15 @@ def _cached(rt: Runtime, sha256: str, spec_key: str) -> Delivery | None:
         return None  # never made, or evicted (row or object gone): rendered again
     rt.evictor.note_use(row.id)  # variant cache LRU: noted in memory, written in batches
     return _delivery(row, sha256)
+
+
+_STORED_SPECS = select(Variant.spec_key).where(Variant.blob_sha256 == bindparam("sha256"))
+
+
+def _remember_stored_specs(rt: Runtime, sha256: str) -> None:
+    with rt.peeking() as connection:
+        spec_keys = connection.scalars(_STORED_SPECS, {"sha256": sha256}).all()
+    rt.stored_specs.remember(sha256, spec_keys)
 
 
 def _delivery(row: _StoredVariant, sha256: str) -> Delivery:

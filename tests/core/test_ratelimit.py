@@ -194,3 +194,21 @@ def test_memory_never_holds_more_than_max_clients_and_keeps_the_latest(
     latest = list(dict.fromkeys(reversed(seen)))[:max_clients]
     for client in latest:  # still remembered: spent (its one token was taken)
         assert limiter.take(client) is not None
+
+
+def test_waiting_names_the_wait_of_a_spent_client_without_taking_a_token() -> None:
+    limiter, clock = _limiter(rate=2.0, burst=1)
+    assert limiter.take("a") is None
+    assert limiter.waiting("a") == 0.5
+    clock.advance(0.25)
+    assert abs((limiter.waiting("a") or 0) - 0.25) < EPSILON
+    clock.advance(0.25)
+    assert limiter.waiting("a") is None
+    assert limiter.take("a") is None  # the token waiting() saw was not taken
+
+
+def test_waiting_of_an_unknown_client_or_when_unlimited_is_none() -> None:
+    limiter, _clock = _limiter()
+    assert limiter.waiting("never-seen") is None
+    unlimited, _clock = _limiter(rate=0.0)
+    assert unlimited.waiting("a") is None

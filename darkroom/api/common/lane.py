@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from darkroom.api.common import delivery, observe, rate_limits
 from darkroom.api.common.delivery import Prepared, Wanted
+from darkroom.core import delivery as core_delivery
 from darkroom.core.lru import LRU
 from darkroom.core.records import ImageRecord
 from darkroom.core.runtime import Runtime
@@ -130,9 +131,13 @@ class DeliveryLane:
     ) -> Response | None:
         """The bytes from the store, as the route sends them (rendered first if need be, charged
         to the caller's address); a refused render is answered here too, so a flood of new
-        sizes costs a lookup each, not a trip through the app. Anything else going wrong hands
+        sizes costs no trip through the app, and once the blob's stored variants were read
+        (``core/stored_specs.py``) no thread or query either. Anything else going wrong hands
         the request to the app (None), which says what in the door's words."""
         charged = replace(prepared, client=rate_limits.address_of(scope))
+        known_refusal = core_delivery.refusal_from_memory(rt, prepared.plan, charged.client)
+        if known_refusal is not None:  # a flood's new sizes: no thread, no query
+            return self.refuse(scope["path"], known_refusal)
         try:
             return await run_in_threadpool(delivery.send, rt, charged, conditional)
         except RateLimited as refused:

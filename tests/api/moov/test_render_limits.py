@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from darkroom.core.runtime import Runtime
+from darkroom.core.stored_specs import StoredSpecs
 from darkroom.db.models import Variant
 from tests import images as samples
 from tests.api.moov.conftest import ACCOUNT, decoded
@@ -103,3 +104,48 @@ def test_an_evicted_variant_is_rendered_again_on_the_next_request(
     assert again.headers["etag"] == first.headers["etag"]
     assert decoded(again.content) == decoded(first.content)
     assert api_runtime.store.exists(key)
+
+
+def _variant_lookups(runtime: Runtime) -> list[str]:
+    """Every statement ``runtime`` sends that reads the variants table, from now on."""
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM variants" in statement:
+            seen.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_flood_of_new_sizes_is_refused_from_memory_after_the_first_refusal(
+    server: str, public_id: str, api_runtime: Runtime
+) -> None:
+    # The reading stays fresh for the whole test, however slow the machine (the 2 s bound
+    # itself is tested in tests/core/test_stored_specs.py on a manual clock).
+    api_runtime.stored_specs = StoredSpecs(fresh_seconds=3600)
+    for n in (10, 11):
+        _get(server, public_id, f"{n}x{n}")
+    assert _get(server, public_id, "12x12").status_code == 429  # reads the stored variants
+    lookups = _variant_lookups(api_runtime)
+
+    refused = [_get(server, public_id, f"{n}x{n}") for n in range(13, 23)]
+
+    assert [answer.status_code for answer in refused] == [429] * 10
+    assert {answer.headers["retry-after"] for answer in refused} == {RETRY_AFTER}
+    assert all(set(answer.json()) == {"error"} for answer in refused)
+    assert lookups == []
+
+
+def test_a_refused_client_is_served_a_size_stored_after_its_refusal(
+    server: str, public_id: str
+) -> None:
+    for n in (10, 11):
+        _get(server, public_id, f"{n}x{n}")
+    assert _get(server, public_id, "12x12").status_code == 429
+    assert _get(server, public_id, "12x12", source="127.0.0.2").status_code == 200  # stored now
+
+    again = _get(server, public_id, "12x12")
+
+    assert again.status_code == 200
+    assert decoded(again.content)[1:] == (12, 9)
