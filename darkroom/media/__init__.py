@@ -2,7 +2,8 @@
 
 - ``formats``: ``ImageFormat`` and ``sniff`` (magic bytes, never the client's word);
 - ``probe``: ``probe`` reads the header and enforces ``Limits`` before any pixel is decoded,
-  ``verify_decodes`` decodes everything;
+  ``verify_decodes`` decodes everything, ``read_facts`` reads a stored original's EXIF
+  ``PhotoFacts`` (date, place, camera, lens, exposure);
 - ``render``: ``render`` turns a source and a ``RenderSpec`` into encoded bytes, and
   ``make_mezzanine`` makes the <= 2048 px rendition variants are cut from.
 
@@ -11,8 +12,9 @@ Everything raises the domain errors of ``darkroom.errors`` (``Unsupported``, ``I
 thread pool in async code.
 """
 
+from darkroom.media._exif import NO_FACTS, PhotoFacts
 from darkroom.media.formats import SNIFF_BYTES, ImageFormat, sniff
-from darkroom.media.probe import ImageInfo, Limits, probe, verify_decodes
+from darkroom.media.probe import ImageInfo, Limits, probe, read_facts, verify_decodes
 from darkroom.media.render import (
     MEZZANINE_QUALITY,
     MEZZANINE_SIDE,
@@ -26,15 +28,18 @@ from darkroom.media.render import (
 __all__ = [
     "MEZZANINE_QUALITY",
     "MEZZANINE_SIDE",
+    "NO_FACTS",
     "SNIFF_BYTES",
     "Fit",
     "ImageFormat",
     "ImageInfo",
     "Limits",
+    "PhotoFacts",
     "RenderSpec",
     "Rendered",
     "make_mezzanine",
     "probe",
+    "read_facts",
     "render",
     "sniff",
     "verify_decodes",
