@@ -5,7 +5,9 @@
   ``verify_decodes`` decodes everything, ``read_facts`` reads a stored original's EXIF
   ``PhotoFacts`` (date, place, camera, lens, exposure);
 - ``render``: ``render`` turns a source and a ``RenderSpec`` into encoded bytes, and
-  ``make_mezzanine`` makes the <= 2048 px rendition variants are cut from.
+  ``make_mezzanine`` makes the <= 2048 px rendition variants are cut from, ``make_renditions``
+  makes it and the placeholder (a base64 ThumbHash) from one decode, ``make_placeholder`` makes
+  a placeholder alone (for images stored before placeholders).
 
 Everything raises the domain errors of ``darkroom.errors`` (``Unsupported``, ``Invalid``,
 ``TooLarge``) with ``field="image"``, never ``pyvips.Error``. All functions block; call them from a
@@ -20,8 +22,11 @@ from darkroom.media.render import (
     MEZZANINE_SIDE,
     Fit,
     Rendered,
+    Renditions,
     RenderSpec,
     make_mezzanine,
+    make_placeholder,
+    make_renditions,
     render,
 )
 
@@ -37,7 +42,10 @@ __all__ = [
     "PhotoFacts",
     "RenderSpec",
     "Rendered",
+    "Renditions",
     "make_mezzanine",
+    "make_placeholder",
+    "make_renditions",
     "probe",
     "read_facts",
     "render",
