@@ -90,13 +90,14 @@ def probe(path: Path, limits: Limits) -> ImageInfo:
     )
 
 
-def read_facts(path: Path) -> PhotoFacts:
-    """The EXIF facts of a stored original, from its header (for blobs ingested before darkroom
-    kept them). ``Unsupported`` or ``Invalid`` as ``probe`` for what is not a readable image."""
-    fmt = sniff_source(path)
+def read_facts(source: Path | bytes) -> PhotoFacts:
+    """The EXIF facts of a stored original (a path, or the file's bytes), from its header, for
+    blobs ingested before darkroom kept them. ``Unsupported`` or ``Invalid`` as ``probe`` for
+    what is not a readable image."""
+    fmt = sniff_source(source)
     require_decodable(fmt)
     with vips_errors():
-        header = load(path, fmt)
+        header = load(source, fmt)
         return read_exif(_exif_block(header, frozenset(header.get_fields())))
 
 
