@@ -103,6 +103,12 @@ def test_probe_jpeg_exif_sets_camera_and_lens(write_image: ImageWriter) -> None:
     )
 
 
+@pytest.mark.parametrize("fmt", ["png", "webp", "avif"])
+def test_probe_exif_of_other_formats_sets_camera(write_image: ImageWriter, fmt: str) -> None:
+    path = write_image(fmt, fields={"exif-ifd0-Model": "Pixel 9"})
+    assert probe(path, Limits()).facts.camera_model == "Pixel 9"
+
+
 def test_probe_jpeg_with_hostile_exif_is_accepted_without_facts(tmp_path: Path) -> None:
     # IFD0 claims 65,535 entries and a 4 GB camera make; libvips and the reader both shrug.
     hostile = (
