@@ -181,3 +181,20 @@ def test_coordinate_east_returns_positive_degrees() -> None:
 @pytest.mark.parametrize("raw", [None, [], [91, 0, 0], [1, 2, 3, 4], "north", [-1, 0, 0]])
 def test_coordinate_missing_or_impossible_returns_none(raw: object) -> None:
     assert coordinate(raw, "N", bound=90) is None
+
+
+def test_read_exif_endless_strings_stop_at_the_byte_budget_in_bounded_memory() -> None:
+    import tracemalloc
+
+    # 5,000 camera makes of 4 GB each over 256 KiB without a NUL: each read takes the rest
+    # of the block, until the reader's byte budget runs out.
+    entries = [(0x010F, ASCII, 0xFFFFFFFF, 8)] * 5000
+    block = _tiff(*entries).ljust(256 * 1024, b"A")
+    tracemalloc.start()
+    try:
+        facts = read_exif(block)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert facts == NO_FACTS
+    assert peak < 8 * 1024 * 1024
