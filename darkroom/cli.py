@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ from darkroom.api import vocabulary
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
 from darkroom.config import Settings
-from darkroom.core import accounts, credentials, gc, logins, spaces, verify
+from darkroom.core import accounts, backfill, credentials, gc, logins, spaces, verify
 from darkroom.core.access import Role, SpaceRole
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.core.values import parse_duration
@@ -634,3 +634,68 @@ def spaces_move(
             seeds=vocabulary.SEEDS,
         )
     console.print(f"{escape(space)} now belongs to {escape(parent)}")
+
+
+# --- backfill: placeholders and EXIF facts for blobs stored before darkroom kept them ----------
+
+
+@app.command("backfill")
+def backfill_blobs(
+    ctx: typer.Context,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Blobs read and written per transaction.")
+    ] = backfill.BATCH_SIZE,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count the blobs that lack them; change none.")
+    ] = False,
+) -> None:
+    """Make the placeholders and read the EXIF facts (camera, lens, exposure) of blobs stored
+    before darkroom kept them. Stopping is safe: the next run goes on with what is missing.
+    Exits 1 if a blob could not be filled (its bytes missing or undecodable)."""
+    with _runtime(ctx) as runtime:
+        total = backfill.pending(runtime)
+        with _backfill_progress(total, dry_run=dry_run, every=batch_size) as seen:
+            report = backfill.backfill(
+                runtime, batch_size=batch_size, dry_run=dry_run, on_blob=seen
+            )
+    verb = "would fill" if dry_run else "filled"
+    console.print(f"{verb} {report.filled} of {total} blobs, {len(report.failed)} failed")
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+@contextmanager
+def _backfill_progress(
+    total: int, *, dry_run: bool, every: int
+) -> Iterator[Callable[[backfill.Visited], None]]:
+    """A progress bar on a terminal; elsewhere (logs, pipes) a plain line every ``every`` blobs.
+    Failures are printed as they happen, in both."""
+    from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    if console.is_terminal:
+        columns = (*Progress.get_default_columns()[:2], MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("checking" if dry_run else "backfilling", total=total)
+
+            def advance(visited: backfill.Visited) -> None:
+                if visited.error is not None:
+                    bar.console.print(_failed_line(visited))
+                bar.advance(task)
+
+            yield advance
+        return
+    done = 0
+
+    def line(visited: backfill.Visited) -> None:
+        nonlocal done
+        done += 1
+        if visited.error is not None:
+            console.print(_failed_line(visited))
+        if done % every == 0 or done == total:
+            console.print(f"{done}/{total} blobs {'checked' if dry_run else 'visited'}")
+
+    yield line
+
+
+def _failed_line(visited: backfill.Visited) -> str:
+    return f"[red]failed[/red] {visited.sha256}: {escape(visited.error or '')}"

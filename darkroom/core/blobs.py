@@ -21,7 +21,7 @@ from darkroom.core.policy import AlbumPolicy
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Blob, Image, Upload, Variant
 from darkroom.errors import TooLarge, Unsupported
-from darkroom.media import ImageFormat, ImageInfo, Rendered, make_mezzanine, probe
+from darkroom.media import ImageFormat, ImageInfo, Renditions, make_renditions, probe
 
 CHUNK = 1024 * 1024
 T = TypeVar("T")
@@ -114,7 +114,8 @@ def store_content(
     formats: frozenset[ImageFormat] | None = None,
     max_bytes: int | None = None,
 ) -> Blob:
-    """Spool, sniff, probe (limits before any decode), decode once into the mezzanine, then store.
+    """Spool, sniff, probe (limits before any decode), decode once into the mezzanine and the
+    placeholder, then store.
 
     Returns the Blob row, committed: an existing blob with the same bytes is reused. Raises
     TooLarge, Unsupported or Invalid before anything is stored.
@@ -147,12 +148,12 @@ def store_and_use(
             blob = _known(rt, spooled.sha256)
             new_blob = blob is None
             if blob is None:
-                blob = _save(rt, spooled, info, make_mezzanine(spooled.path))
+                blob = _save(rt, spooled, info, make_renditions(spooled.path))
         try:
             used = use(blob)
         except BlobGone:
             with rt.cpu_slot("ingest"):
-                blob = _save(rt, spooled, info, make_mezzanine(spooled.path))
+                blob = _save(rt, spooled, info, make_renditions(spooled.path))
             used = use(blob)
         metrics.ingested(new_blob=new_blob, size=spooled.size)
         return used
@@ -166,9 +167,10 @@ def _known(rt: Runtime, sha256: str) -> Blob | None:
     return None
 
 
-def _save(rt: Runtime, spooled: Spooled, info: ImageInfo, mezzanine: Rendered | None) -> Blob:
+def _save(rt: Runtime, spooled: Spooled, info: ImageInfo, made: Renditions) -> Blob:
     # Row first, then bytes: gc only removes blob rows older than its grace period, so a row whose
     # bytes are still being written is never collected, and bytes are never left without a row.
+    facts = info.facts
     blob = Blob(
         sha256=spooled.sha256,
         format=info.format.value,
@@ -176,10 +178,19 @@ def _save(rt: Runtime, spooled: Spooled, info: ImageInfo, mezzanine: Rendered | 
         width=info.width,
         height=info.height,
         frames=info.frames,
-        taken_at=info.taken_at,
-        gps_lat=info.gps_lat,
-        gps_long=info.gps_long,
+        taken_at=facts.taken_at,
+        gps_lat=facts.gps_lat,
+        gps_long=facts.gps_long,
+        camera_make=facts.camera_make,
+        camera_model=facts.camera_model,
+        lens=facts.lens,
+        exposure_time=facts.exposure_time,
+        f_number=facts.f_number,
+        iso=facts.iso,
+        focal_length=facts.focal_length,
+        placeholder=made.placeholder,
     )
+    mezzanine = made.mezzanine
     if mezzanine is not None:
         blob.mezzanine_key = mezzanine_key(spooled.sha256, mezzanine.format)
     try:

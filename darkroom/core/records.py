@@ -87,6 +87,17 @@ class BlobRecord:
     taken_at: datetime | None = None
     gps_lat: float | None = None
     gps_long: float | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    lens: str | None = None
+    exposure_time: float | None = None
+    """Seconds (1/250 s is 0.004)."""
+    f_number: float | None = None
+    iso: int | None = None
+    focal_length: float | None = None
+    """Millimetres."""
+    placeholder: str | None = None
+    """Base64 ThumbHash of the picture; None for blobs not backfilled yet."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +155,11 @@ class ImageRecord:
     deleted_at: datetime | None
     extras: Mapping[str, Any]
     trades: tuple[TradeRecord, ...]
+
+    @property
+    def placeholder(self) -> str | None:
+        """The blob's base64 ThumbHash (camera and exposure facts are on ``blob`` too)."""
+        return self.blob.placeholder
 
 
 @dataclass(frozen=True)
@@ -256,6 +272,14 @@ def blob_record(row: models.Blob) -> BlobRecord:
         taken_at=row.taken_at,
         gps_lat=row.gps_lat,
         gps_long=row.gps_long,
+        camera_make=row.camera_make,
+        camera_model=row.camera_model,
+        lens=row.lens,
+        exposure_time=row.exposure_time,
+        f_number=row.f_number,
+        iso=row.iso,
+        focal_length=row.focal_length,
+        placeholder=row.placeholder,
     )
 
 

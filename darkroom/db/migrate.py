@@ -33,6 +33,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema of ``engine``'s database back to ``revision`` (operators, and tests)."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 def revision(engine: Engine, message: str) -> None:
     """Write a new migration by comparing the models with the database (developers only)."""
     config = alembic_config(engine)

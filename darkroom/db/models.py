@@ -193,8 +193,19 @@ class Blob(Base):
     taken_at: Mapped[datetime | None]
     gps_lat: Mapped[float | None] = mapped_column(Float)
     gps_long: Mapped[float | None] = mapped_column(Float)
+    # With what it was taken, from the same EXIF header (media.PhotoFacts): names of at most
+    # 128 characters, exposure in seconds, focal length in mm.
+    camera_make: Mapped[str | None] = mapped_column(String(128))
+    camera_model: Mapped[str | None] = mapped_column(String(128))
+    lens: Mapped[str | None] = mapped_column(String(128))
+    exposure_time: Mapped[float | None] = mapped_column(Float)
+    f_number: Mapped[float | None] = mapped_column(Float)
+    iso: Mapped[int | None] = mapped_column(Integer)
+    focal_length: Mapped[float | None] = mapped_column(Float)
     # A <= 2048 px rendition made at ingest; None when the original is small enough to be its own.
     mezzanine_key: Mapped[str | None] = mapped_column(String(255))
+    # Base64 ThumbHash painted while the image loads; None until made (ingest or backfill).
+    placeholder: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -5,8 +5,8 @@ An EXIF block is a little TIFF file: a byte-order mark, a pointer to IFD0, and I
 entries. Only IFD0 is read: its Orientation entry (0x0112) and its pointer to the GPS IFD
 (0x8825). Nothing here follows more than one pointer, so the work is bounded by the 65,535 entries
 an IFD can hold. The input is untrusted; every read is bounds-checked and anything that does not
-add up raises ``Malformed``. (``darkroom.media._exif`` reads EXIF too, but from the strings libvips
-renders after decoding; this module reads the bytes, before any decoder sees them.)
+add up raises ``Malformed``. (``darkroom.media._exif`` reads the facts darkroom keeps, date, place
+and camera, with ExifRead; this module only decides what the scrubber must keep or drop.)
 """
 
 from __future__ import annotations

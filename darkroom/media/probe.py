@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from darkroom.errors import TooLarge, Unsupported
-from darkroom.media import _exif, _gif
+from darkroom.media import _gif
+from darkroom.media._exif import PhotoFacts, read_exif
 from darkroom.media._markup import contains_markup
 from darkroom.media._vips import decode_fully, load, require_decodable, sniff_source, vips_errors
 from darkroom.media.formats import ImageFormat
@@ -37,9 +38,20 @@ class ImageInfo:
     height: int
     frames: int
     orientation: int
-    taken_at: datetime | None
-    gps_lat: float | None
-    gps_long: float | None
+    facts: PhotoFacts
+    """Date, place, camera and exposure from the EXIF block; ``NO_FACTS`` without one."""
+
+    @property
+    def taken_at(self) -> datetime | None:
+        return self.facts.taken_at
+
+    @property
+    def gps_lat(self) -> float | None:
+        return self.facts.gps_lat
+
+    @property
+    def gps_long(self) -> float | None:
+        return self.facts.gps_long
 
 
 def probe(path: Path, limits: Limits) -> ImageInfo:
@@ -68,33 +80,38 @@ def probe(path: Path, limits: Limits) -> ImageInfo:
             screen_width, screen_height = _gif.logical_screen(file.read(10))
         _check_limits(max(width, screen_width), max(height, screen_height), frames, limits)
 
-    def exif(name: str) -> str | None:
-        return str(header.get(name)) if name in fields else None
-
     return ImageInfo(
         format=fmt,
         width=width,
         height=height,
         frames=frames,
         orientation=orientation,
-        taken_at=(
-            _exif.parse_datetime(
-                exif("exif-ifd2-DateTimeOriginal"), exif("exif-ifd2-OffsetTimeOriginal")
-            )
-            or _exif.parse_datetime(exif("exif-ifd0-DateTime"), exif("exif-ifd2-OffsetTime"))
-        ),
-        gps_lat=_exif.parse_coordinate(
-            exif("exif-ifd3-GPSLatitude"), exif("exif-ifd3-GPSLatitudeRef"), bound=90
-        ),
-        gps_long=_exif.parse_coordinate(
-            exif("exif-ifd3-GPSLongitude"), exif("exif-ifd3-GPSLongitudeRef"), bound=180
-        ),
+        facts=read_exif(_exif_block(header, fields)),
     )
+
+
+def read_facts(source: Path | bytes) -> PhotoFacts:
+    """The EXIF facts of a stored original (a path, or the file's bytes), from its header, for
+    blobs ingested before darkroom kept them. ``Unsupported`` or ``Invalid`` as ``probe`` for
+    what is not a readable image."""
+    fmt = sniff_source(source)
+    require_decodable(fmt)
+    with vips_errors():
+        header = load(source, fmt)
+        return read_exif(_exif_block(header, frozenset(header.get_fields())))
 
 
 def verify_decodes(path: Path) -> None:
     """Decode every pixel of every frame; ``Invalid`` if the file is truncated or corrupt."""
     decode_fully(path, sniff_source(path))
+
+
+def _exif_block(header: Any, fields: frozenset[str]) -> bytes | None:
+    """The raw EXIF block libvips found in the file (JPEG APP1, PNG eXIf, WebP EXIF, HEIF item)."""
+    if "exif-data" not in fields:
+        return None
+    block = header.get("exif-data")
+    return block if isinstance(block, bytes) else None
 
 
 def _int_field(header: Any, fields: frozenset[str], name: str, *, default: int) -> int:

@@ -15,6 +15,8 @@ from typing import Any
 import pyvips
 
 from darkroom.errors import Invalid, TooLarge, Unsupported
+from darkroom.media import _placeholder
+from darkroom.media._placeholder import PLACEHOLDER_SIDE
 from darkroom.media._vips import (
     FAIL_ON,
     Source,
@@ -133,6 +135,15 @@ def render(source: Path | bytes, spec: RenderSpec) -> Rendered:
         return _encode(image, output, spec.quality)
 
 
+@dataclass(frozen=True)
+class Renditions:
+    """What ingest makes from an original in one decode: the mezzanine (``None`` when the
+    original is its own) and the placeholder (base64 ThumbHash)."""
+
+    mezzanine: Rendered | None
+    placeholder: str
+
+
 def make_mezzanine(path: Path) -> Rendered | None:
     """The rendition variants up to ``MEZZANINE_SIDE`` px are made from, decoded fully once.
 
@@ -142,31 +153,64 @@ def make_mezzanine(path: Path) -> Rendered | None:
     JPEG otherwise. Every pixel is decoded either way, so this is also the ingest's truncation
     check: ``Invalid`` on truncated or corrupt input.
     """
+    return make_renditions(path).mezzanine
+
+
+def make_renditions(path: Path) -> Renditions:
+    """The mezzanine (as ``make_mezzanine``) and the placeholder, from one decode of ``path``.
+
+    The upright first frame, at most ``MEZZANINE_SIDE`` px, is decoded into memory once (16 MB
+    for 8-bit RGBA at most); the mezzanine is encoded from it and the placeholder shrunk from
+    it, so the placeholder costs a few milliseconds, not a second decode. ``Invalid`` on
+    truncated or corrupt input, every frame checked.
+    """
     fmt = sniff_source(path)
     require_decodable(fmt)
+    spec = RenderSpec(MEZZANINE_SIDE, MEZZANINE_SIDE, quality=MEZZANINE_QUALITY)
     with vips_errors():
         header = load(path, fmt)
         fits = max(header.width, header.height) <= MEZZANINE_SIDE
         frames = int(header.get("n-pages")) if "n-pages" in header.get_fields() else 1
-    if fits and fmt in {ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP}:
+        upright = _fitted(path, spec).copy_memory()  # every pixel of the first frame, once
+        placeholder = _placeholder.of_image(_srgb(_shrunk(upright, PLACEHOLDER_SIDE)))
+        rendered = None
+        if not (fits and fmt in {ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP}):
+            rendered = _mezzanine_of(upright)
+    if frames > 1:  # only the first frame was decoded
         decode_fully(path, fmt)
-        return None
-    spec = RenderSpec(MEZZANINE_SIDE, MEZZANINE_SIDE, quality=MEZZANINE_QUALITY)
+    return Renditions(mezzanine=rendered, placeholder=placeholder)
+
+
+def make_placeholder(source: Path | bytes) -> str:
+    """The placeholder (base64 ThumbHash) of a mezzanine or original, upright and in sRGB, for
+    images stored before darkroom made placeholders at ingest."""
+    require_decodable(sniff_source(source))
     with vips_errors():
-        image = _resize(path, spec)
-        if image.hasalpha():
-            image = image.copy_memory()  # decode once, then look at the alpha channel
-            if image.extract_band(image.bands - 1).min() == 255:
-                image = image.extract_band(0, n=image.bands - 1)
-        output = ImageFormat.WEBP if image.hasalpha() else ImageFormat.JPEG
-        rendered = _encode(image, output, MEZZANINE_QUALITY)
-    if frames > 1:  # the rendition decoded the first frame only
-        decode_fully(path, fmt)
-    return rendered
+        small = _resize(source, RenderSpec(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE))
+        return _placeholder.of_image(small)
+
+
+def _mezzanine_of(upright: Any) -> Rendered:
+    """The mezzanine of the decoded first frame: WebP if it has transparency, JPEG otherwise."""
+    if upright.hasalpha() and upright.extract_band(upright.bands - 1).min() == 255:
+        upright = upright.extract_band(0, n=upright.bands - 1)  # an alpha channel of nothing
+    output = ImageFormat.WEBP if upright.hasalpha() else ImageFormat.JPEG
+    return _encode(_srgb(upright), output, MEZZANINE_QUALITY)
+
+
+def _shrunk(image: Any, side: int) -> Any:
+    """An in-memory ``image`` scaled to fit ``side`` px (never enlarged)."""
+    scale = side / max(image.width, image.height)
+    return image.resize(scale) if scale < 1 else image
 
 
 def _resize(source: Source, spec: RenderSpec) -> Any:
     """The resized, auto-rotated sRGB image (lazy: pixels are computed by the encoder)."""
+    return _srgb(_fitted(source, spec))
+
+
+def _fitted(source: Source, spec: RenderSpec) -> Any:
+    """The image resized (shrink-on-load), cropped and auto-rotated, colours as they came."""
     width, height = spec.width or _UNBOUNDED, spec.height or _UNBOUNDED
     options: dict[str, Any] = {
         "height": height,
@@ -184,11 +228,15 @@ def _resize(source: Source, spec: RenderSpec) -> Any:
         image = pyvips.Image.thumbnail(str(source), width, **options)
     if "crop" in options and not spec.upscale:
         image = _crop_to_aspect(image, spec.width / spec.height)
+    return image
+
+
+def _srgb(image: Any) -> Any:
     if "icc-profile-data" in image.get_fields():
         # thumbnail converts CMYK itself but leaves e.g. Display P3 pixels as they are.
-        image = image.icc_transform("srgb", embedded=True)
-    elif image.interpretation != "srgb":
-        image = image.colourspace("srgb")
+        return image.icc_transform("srgb", embedded=True)
+    if image.interpretation != "srgb":
+        return image.colourspace("srgb")
     return image
 
 

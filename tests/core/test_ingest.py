@@ -243,3 +243,44 @@ def test_ingest_given_date_taken_wins_over_exif(runtime: Runtime, scope: Scope) 
     album = _album(runtime, scope)
     image = images.ingest(runtime, scope, album, io.BytesIO(data), NewImage(taken_at=given))
     assert image.taken_at == given
+
+
+CAMERA = {
+    "exif-ifd0-Make": "SONY",
+    "exif-ifd0-Model": "ILCE-7M4",
+    "exif-ifd2-LensModel": "FE 35mm F1.8",
+    "exif-ifd2-ExposureTime": "1/125",
+    "exif-ifd2-FNumber": "18/10",
+    "exif-ifd2-ISOSpeedRatings": "800",
+    "exif-ifd2-FocalLength": "35/1",
+}
+
+
+def test_ingest_records_camera_lens_and_exposure_on_the_blob(
+    runtime: Runtime, scope: Scope
+) -> None:
+    data = samples.jpeg_with_exif(CAMERA)
+    image = images.ingest(runtime, scope, _album(runtime, scope), io.BytesIO(data), NewImage())
+    with runtime.transaction() as session:
+        blob = session.get_one(Blob, image.blob_sha256)
+    assert (blob.camera_make, blob.camera_model, blob.lens) == ("SONY", "ILCE-7M4", "FE 35mm F1.8")
+    assert (blob.exposure_time, blob.f_number, blob.iso, blob.focal_length) == (
+        pytest.approx(1 / 125),
+        pytest.approx(1.8),
+        800,
+        pytest.approx(35.0),
+    )
+
+
+def test_ingest_stores_a_placeholder_of_the_image_shape(runtime: Runtime, scope: Scope) -> None:
+    import base64
+
+    from darkroom.media._thumbhash import decode
+
+    data = samples.jpeg(3000, 2000, seed=5)  # large: the placeholder comes from the mezzanine
+    image = images.ingest(runtime, scope, _album(runtime, scope), io.BytesIO(data), NewImage())
+    with runtime.transaction() as session:
+        placeholder = session.get_one(Blob, image.blob_sha256).placeholder
+    assert placeholder is not None
+    width, height, _ = decode(base64.b64decode(placeholder))
+    assert width / height == pytest.approx(1.5, rel=0.1)

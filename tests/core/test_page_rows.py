@@ -63,3 +63,16 @@ def test_an_empty_page_reads_no_trades(runtime: Runtime, scope: Scope) -> None:
     _fill(runtime, scope)
     page = find_images(runtime, scope, ImageQuery(offset=10))
     assert page.items == () and page.total == 3
+
+
+def test_page_read_from_rows_carries_camera_facts_and_placeholder(
+    runtime: Runtime, scope: Scope
+) -> None:
+    with runtime.transaction() as session:
+        album = albums.ensure(session, scope, vocabulary.PROCORE_CATEGORY)
+    data = samples.jpeg_with_exif({"exif-ifd0-Model": "X100VI", "exif-ifd2-LensModel": "23mm"})
+    images.ingest(runtime, scope, album, io.BytesIO(data), NewImage())
+    (item,) = find_images(runtime, scope, ImageQuery()).items
+    assert (item.blob.camera_model, item.blob.lens) == ("X100VI", "23mm")
+    assert item.placeholder is not None and item.placeholder == item.blob.placeholder
+    assert (item,) == _orm_records(runtime, scope, ImageQuery())

@@ -29,7 +29,7 @@ def test_upgrade_twice_is_a_no_op(runtime: Runtime) -> None:
     migrate.upgrade(runtime.engine)
     with runtime.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
         )
 
 
@@ -150,6 +150,55 @@ def test_upgrade_to_0007_makes_global_managers_managers_of_the_spaces_they_hold_
         grants = dict(connection.execute(text("SELECT principal_id, role FROM grants")).all())
     assert roles == {"max": "member", "mia": "member"}
     assert grants == {1: "manager", 2: "member"}
+
+
+PHOTO_FACTS = {
+    "camera_make",
+    "camera_model",
+    "lens",
+    "exposure_time",
+    "f_number",
+    "iso",
+    "focal_length",
+    "placeholder",
+}
+
+
+def _blob_columns(engine: Engine) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns("blobs")}
+
+
+def test_upgrade_to_0008_adds_empty_photo_facts_to_existing_blobs(empty_database: Engine) -> None:
+    migrate.upgrade(empty_database, "0007")
+    with empty_database.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO blobs (sha256, format, byte_size, width, height, frames, created_at) "
+                "VALUES ('ab', 'jpeg', 10, 4, 3, 1, CURRENT_TIMESTAMP)"
+            )
+        )
+    migrate.upgrade(empty_database, "0008")
+    with empty_database.connect() as connection:
+        row = connection.execute(text("SELECT * FROM blobs")).mappings().one()
+    assert {name: row[name] for name in PHOTO_FACTS} == dict.fromkeys(PHOTO_FACTS)
+
+
+def test_downgrade_from_0008_drops_the_photo_facts_and_keeps_the_blobs(
+    empty_database: Engine,
+) -> None:
+    migrate.upgrade(empty_database, "0008")
+    with empty_database.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO blobs (sha256, format, byte_size, width, height, frames, created_at, "
+                "camera_make, placeholder) VALUES "
+                "('ab', 'jpeg', 10, 4, 3, 1, CURRENT_TIMESTAMP, 'Canon', 'AAAA')"
+            )
+        )
+    migrate.downgrade(empty_database, "0007")
+    assert not PHOTO_FACTS & _blob_columns(empty_database)
+    with empty_database.connect() as connection:
+        assert connection.execute(text("SELECT sha256 FROM blobs")).scalars().all() == ["ab"]
 
 
 def test_instances_migrating_at_once_both_succeed(empty_database: Engine) -> None:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
 
 from darkroom.errors import Invalid
+from darkroom.media._thumbhash import decode as thumbhash_decode
 from darkroom.media.formats import ImageFormat
-from darkroom.media.render import MEZZANINE_SIDE, make_mezzanine
+from darkroom.media.render import MEZZANINE_SIDE, make_mezzanine, make_placeholder, make_renditions
 from tests.media.conftest import ImageWriter, decode, gradient, save
 
 LARGE = MEZZANINE_SIDE + 52  # just over the mezzanine side: cheap to generate and shrink
@@ -100,3 +102,45 @@ def test_make_mezzanine_gif_truncated_in_later_frame_raises_invalid(
     path.write_bytes(data[:-8])
     with pytest.raises(Invalid):
         make_mezzanine(path)
+
+
+def _placeholder_size(placeholder: str) -> tuple[int, int]:
+    width, height, _ = thumbhash_decode(base64.b64decode(placeholder))
+    return width, height
+
+
+def test_make_renditions_large_jpeg_gives_mezzanine_and_landscape_placeholder(
+    write_image: ImageWriter,
+) -> None:
+    made = make_renditions(write_image("jpeg", LARGE, LARGE * 2 // 3))
+    assert made.mezzanine is not None
+    width, height = _placeholder_size(made.placeholder)
+    assert width / height == pytest.approx(1.5, rel=0.1)
+
+
+def test_make_renditions_small_png_gives_placeholder_without_mezzanine(
+    write_image: ImageWriter,
+) -> None:
+    made = make_renditions(write_image("png", 40, 60, alpha=True))
+    assert made.mezzanine is None
+    assert base64.b64decode(made.placeholder)[2] & 0x80  # ThumbHash's alpha flag
+
+
+def test_make_renditions_placeholder_is_upright(write_image: ImageWriter) -> None:
+    made = make_renditions(write_image("jpeg", 90, 60, fields={"orientation": 6}))
+    width, height = _placeholder_size(made.placeholder)
+    assert height > width
+
+
+def test_make_renditions_truncated_jpeg_raises_invalid(write_image: ImageWriter) -> None:
+    path = write_image("jpeg", 300, 200)
+    path.write_bytes(path.read_bytes()[:-400])
+    with pytest.raises(Invalid):
+        make_renditions(path)
+
+
+def test_make_placeholder_of_mezzanine_bytes_matches_its_shape(write_image: ImageWriter) -> None:
+    mezzanine = make_mezzanine(write_image("jpeg", LARGE * 2 // 3, LARGE))
+    assert mezzanine is not None
+    width, height = _placeholder_size(make_placeholder(mezzanine.data))
+    assert height / width == pytest.approx(1.5, rel=0.1)

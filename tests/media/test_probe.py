@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import struct
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from darkroom.errors import Invalid, TooLarge, Unsupported
+from darkroom.media._exif import NO_FACTS
 from darkroom.media.formats import ImageFormat
-from darkroom.media.probe import Limits, probe, verify_decodes
+from darkroom.media.probe import Limits, probe, read_facts, verify_decodes
 from tests.media.conftest import ImageWriter
+from tests.media.located import after_soi, jpeg_segment, plain
 
 GPS_FIELDS = {
     "exif-ifd3-GPSLatitude": "48/1 51/1 2964/100",
@@ -84,6 +87,44 @@ def test_probe_gps_fields_set_signed_coordinates(write_image: ImageWriter) -> No
     info = probe(write_image("jpeg", fields=GPS_FIELDS), Limits())
     assert info.gps_lat == pytest.approx(-(48 + 51 / 60 + 29.64 / 3600))
     assert info.gps_long == pytest.approx(-(2 + 17 / 60 + 40 / 3600))
+
+
+def test_probe_jpeg_exif_sets_camera_and_lens(write_image: ImageWriter) -> None:
+    fields = {
+        "exif-ifd0-Make": "Canon",
+        "exif-ifd0-Model": "Canon EOS R5",
+        "exif-ifd2-LensModel": "RF24-105mm F4 L IS USM",
+    }
+    facts = probe(write_image("jpeg", fields=fields), Limits()).facts
+    assert (facts.camera_make, facts.camera_model, facts.lens) == (
+        "Canon",
+        "Canon EOS R5",
+        "RF24-105mm F4 L IS USM",
+    )
+
+
+@pytest.mark.parametrize("fmt", ["png", "webp", "avif"])
+def test_probe_exif_of_other_formats_sets_camera(write_image: ImageWriter, fmt: str) -> None:
+    path = write_image(fmt, fields={"exif-ifd0-Model": "Pixel 9"})
+    assert probe(path, Limits()).facts.camera_model == "Pixel 9"
+
+
+def test_probe_jpeg_with_hostile_exif_is_accepted_without_facts(tmp_path: Path) -> None:
+    # IFD0 claims 65,535 entries and a 4 GB camera make; libvips and the reader both shrug.
+    hostile = (
+        b"Exif\0\0II*\0"
+        + struct.pack("<IH", 8, 65535)
+        + struct.pack("<HHII", 0x010F, 2, 0xFFFFFFFF, 8)
+    )
+    path = tmp_path / "hostile.jpg"
+    path.write_bytes(after_soi(plain("jpeg"), jpeg_segment(0xE1, hostile)))
+    info = probe(path, Limits())
+    assert (info.width, info.facts) == (64, NO_FACTS)
+
+
+def test_read_facts_of_stored_original_returns_its_camera(write_image: ImageWriter) -> None:
+    path = write_image("png", fields={"exif-ifd0-Model": "Pixel 9"})
+    assert read_facts(path).camera_model == "Pixel 9"
 
 
 def test_probe_without_exif_returns_no_date_or_location(write_image: ImageWriter) -> None:
