@@ -37,9 +37,7 @@ def test_a_viewer_grant_shows_the_space_with_the_viewer_role(bob: Client) -> Non
     ]
 
 
-def test_an_admin_sees_every_space_as_manager(
-    base_url: str, users: Users, alice: Client
-) -> None:
+def test_an_admin_sees_every_space_as_manager(base_url: str, users: Users, alice: Client) -> None:
     alice.album()  # makes alice's personal space
     root = log_in(base_url, users, "root")
     items = root.get("/v1/spaces").json()["items"]
