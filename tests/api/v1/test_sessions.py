@@ -131,6 +131,7 @@ def test_an_unsafe_method_with_a_wrong_csrf_token_is_403_csrf(alice: Client) -> 
 
 def test_another_sessions_csrf_token_is_refused(alice: Client, base_url: str, users: Users) -> None:
     other = log_in(base_url, users, "alice")
+    assert other.csrf is not None and other.csrf != alice.csrf
     answer = alice.http.post(
         f"/v1/spaces/{alice.space}/albums", json={"name": "x"}, headers={"X-CSRF-Token": other.csrf}
     )
