@@ -192,16 +192,14 @@ def _space_ref(session: Session, space_id: int) -> str:
     return ref_of(space.kind, space.external_id)
 
 
-def _enter_holding(
-    rt: Runtime, actor: Actor, space_ref: str, what: str, key: int, *, write: bool
-) -> Scope:
-    """The scope of the space holding ``what`` ``key``: NotFound(what) when the actor may not
-    even read there (nothing said of the space); a write refused then is Forbidden."""
+def _enter_holding(rt: Runtime, actor: Actor, space_ref: str, what: str, key: int) -> Scope:
+    """The read scope of the space holding ``what`` ``key``: NotFound(what) when the actor may
+    not even read there (nothing said of the space). Callers check the thing is visible in it
+    before they enter for a write, whose refusal (Forbidden) then tells nothing new."""
     try:
-        scope = enter(rt, actor, space_ref, write=False)
+        return enter(rt, actor, space_ref, write=False)
     except (NotFound, Forbidden):
         raise NotFound(what, key) from None
-    return enter(rt, actor, space_ref, write=True) if write else scope
 
 
 # --- albums --------------------------------------------------------------------------------------
@@ -226,10 +224,10 @@ def album_scope(rt: Runtime, actor: Actor, album_id: int, *, write: bool) -> Sco
         if album is None or album.deleted_at is not None or album.kind == TEMPORARY_ALBUM:
             raise NotFound("album", album_id)
         ref = _space_ref(session, album.space_id)
-    scope = _enter_holding(rt, actor, ref, "album", album_id, write=write)
+    scope = _enter_holding(rt, actor, ref, "album", album_id)
     with rt.reading() as session:
         albums.get(session, scope, album_id)  # private albums: their owner and managers
-    return scope
+    return enter(rt, actor, ref, write=True) if write else scope
 
 
 def albums_of(rt: Runtime, scope: Scope) -> tuple[AlbumView, ...]:
@@ -274,6 +272,7 @@ def _album_view(session: Session, scope: Scope, summary: AlbumSummary, ref: str)
     if cover is None and summary.count:
         first = session.scalar(
             select(Image)
+            .join(Album, Album.id == Image.album_id)
             .where(
                 Image.album_id == summary.album.id,
                 live_rows(),
@@ -312,7 +311,12 @@ def image_scope(rt: Runtime, actor: Actor, image_id: int, *, write: bool) -> Sco
         if row is None:
             raise NotFound("image", image_id)
         ref = _space_ref(session, row.space_id)
-    return _enter_holding(rt, actor, ref, "image", image_id, write=write)
+    scope = _enter_holding(rt, actor, ref, "image", image_id)
+    with rt.reading() as session:
+        row = session.get(Image, image_id)
+        if row is None or not images.visible(scope, row):
+            raise NotFound("image", image_id)  # others' private images: as if there were none
+    return enter(rt, actor, ref, write=True) if write else scope
 
 
 def find_image(rt: Runtime, actor: Actor, image_id: int) -> Found:
