@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from tests import images as samples
-from tests.api.v1.conftest import Client, error_of
+from tests.api.v1.conftest import Client, Users, error_of, log_in
 
 PROJECT = "procore-project:10"
 GPS = {
@@ -288,3 +288,15 @@ def test_detail_of_an_unknown_image_is_404(alice: Client) -> None:
     answer = alice.get("/v1/images/999999")
     assert answer.status_code == 404
     assert error_of(answer)["code"] == "not_found"
+
+
+def test_an_admin_lists_every_users_images_with_their_gps(
+    alice: Client, base_url: str, users: Users
+) -> None:
+    image = alice.upload(alice.album(), samples.jpeg_with_exif(GPS), name="gps.jpg", private="true")
+    root = log_in(base_url, users, "root")
+    listed = root.get("/v1/images")
+    detail = root.get(f"/v1/images/{image['id']}")
+    root.http.close()
+    assert _ids(listed) == [image["id"]]
+    assert detail.json()["gps"] is not None
