@@ -122,12 +122,20 @@ def detail(found: Found) -> Json:
 
 
 def exif(record: ImageRecord) -> Json | None:
-    """What the file's header said: date taken today; camera and lens where blobs carry them."""
+    """What the file's header said: the date taken, and the camera, lens and exposure where
+    blobs carry them (the EXIF reader work adds them; until then they are null)."""
     blob = record.blob
-    facts = {
-        "taken_at": time(blob.taken_at),
-        "camera_make": getattr(blob, "camera_make", None),
-        "camera_model": getattr(blob, "camera_model", None),
-        "lens": getattr(blob, "lens", None),
-    }
+    facts: Json = {"taken_at": time(blob.taken_at)}
+    facts.update({name: getattr(blob, name, None) for name in EXIF_FACTS})
     return facts if any(value is not None for value in facts.values()) else None
+
+
+EXIF_FACTS = (
+    "camera_make",
+    "camera_model",
+    "lens",
+    "exposure_time",  # seconds
+    "f_number",
+    "iso",
+    "focal_length",  # millimetres
+)
