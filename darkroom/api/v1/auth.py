@@ -78,7 +78,6 @@ def optional_caller(request: Request) -> Caller | None:
 
 
 CallerDep = Annotated[Caller, Depends(identify)]
-MaybeCallerDep = Annotated[Caller | None, Depends(optional_caller)]
 
 
 def set_session_cookies(response: Response, token: str, csrf: str, *, secure: bool) -> None:

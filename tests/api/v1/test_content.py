@@ -164,3 +164,29 @@ def test_a_viewer_may_not_share(alice: Client, bob: Client) -> None:
     image = alice.upload(alice.album("Site", space="procore-project:10"))["id"]
     answer = bob.post(f"/v1/images/{image}/share", json={})
     assert answer.status_code == 403
+
+
+def test_listed_urls_are_signed_links_that_open_without_a_session(
+    alice: Client, anonymous: httpx.Client
+) -> None:
+    image = alice.upload(alice.album(), samples.jpeg(400, 300))
+    thumbnail = anonymous.get(image["urls"]["thumbnail"])
+    assert thumbnail.status_code == 200
+    assert thumbnail.headers["cache-control"].startswith("private")
+    assert anonymous.get(image["urls"]["srcset"][0]["url"]).status_code == 200
+
+
+def test_a_trashed_images_urls_are_plain_and_need_the_session(
+    alice: Client, anonymous: httpx.Client
+) -> None:
+    image = alice.upload(alice.album())["id"]
+    trashed = alice.post(f"/v1/images/{image}/trash").json()
+    assert trashed["urls"]["thumbnail"] == f"/v1/images/{image}/content?width=400"
+    assert alice.get(trashed["urls"]["thumbnail"]).status_code == 200
+    assert anonymous.get(trashed["urls"]["thumbnail"]).status_code == 401
+
+
+def test_a_signed_link_gives_the_uploader_the_file_as_stored(alice: Client) -> None:
+    data = samples.jpeg_with_exif({"exif-ifd3-GPSLatitudeRef": "N"})
+    image = alice.upload(alice.album(), data)
+    assert alice.get(image["urls"]["original"]).content == data
