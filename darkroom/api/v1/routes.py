@@ -63,9 +63,9 @@ def _id(text: str, what: str) -> int:
 
 def _links(rt: Runtime) -> wire.Links:
     """Content URLs of live images not every guest may see carry a signed link (valid
-    ``DARKROOM_LINK_SECONDS``, stable within its rounding step so browsers cache them): a
-    thumbnail is then sent from memory without a credential lookup. Trashed images keep plain
-    URLs, served to their session (signed links stop at the trash)."""
+    ``DARKROOM_LINK_SECONDS``, stable within its rounding step so browsers cache them): the
+    image behind a thumbnail is then found once and remembered, not checked again per request.
+    Trashed images keep plain URLs, served to their session (signed links stop at the trash)."""
 
     def links(image: ImageRecord) -> str:
         return "" if image.deleted_at is not None else signed.query(rt, image).lstrip("?")
