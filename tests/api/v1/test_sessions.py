@@ -101,6 +101,25 @@ def test_me_with_a_made_up_session_cookie_is_401(base_url: str) -> None:
     assert answer.status_code == 401
 
 
+def test_an_ended_sessions_401_clears_its_cookies(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, cookies={"darkroom_session": "ended"}) as http:
+        answer = http.get("/v1/spaces")
+    cleared = _set_cookies(answer)
+    assert answer.status_code == 401
+    assert "max-age=0" in cleared["darkroom_session"].lower()
+    assert "max-age=0" in cleared["darkroom_csrf"].lower()
+
+
+def test_an_ended_sessions_cookie_sent_again_and_again_does_not_hold_up_login(
+    base_url: str,
+) -> None:
+    with httpx.Client(base_url=base_url) as http:
+        for _ in range(10):
+            http.get("/v1/me", headers={"Cookie": "darkroom_session=ended"})
+        answer = http.post("/v1/session", json={"username": "alice", "password": PASSWORD})
+    assert answer.status_code == 201
+
+
 def test_a_bearer_token_authenticates_a_script(alice_script: Client) -> None:
     answer = alice_script.get("/v1/me")
     assert answer.status_code == 200
