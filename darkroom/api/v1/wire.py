@@ -117,10 +117,8 @@ def image(record: ImageRecord, space_ref: str, links: Links = unsigned) -> Json:
 
 
 def placeholder(record: ImageRecord) -> str | None:
-    """The image's ThumbHash (base64), where its blob has one (the EXIF/placeholder work adds
-    it to blobs; until then, none)."""
-    found = getattr(record.blob, "placeholder", None)
-    return found if isinstance(found, str) else None
+    """The image's ThumbHash (base64), made at ingest or by ``darkroom backfill``."""
+    return record.placeholder
 
 
 def listed(found: Found, links: Links) -> Json:
@@ -137,20 +135,16 @@ def detail(found: Found, links: Links) -> Json:
 
 
 def exif(record: ImageRecord) -> Json | None:
-    """What the file's header said: the date taken, and the camera, lens and exposure where
-    blobs carry them (the EXIF reader work adds them; until then they are null)."""
+    """What the file's header said: the date taken, the camera, lens and exposure."""
     blob = record.blob
-    facts: Json = {"taken_at": time(blob.taken_at)}
-    facts.update({name: getattr(blob, name, None) for name in EXIF_FACTS})
+    facts: Json = {
+        "taken_at": time(blob.taken_at),
+        "camera_make": blob.camera_make,
+        "camera_model": blob.camera_model,
+        "lens": blob.lens,
+        "exposure_time": blob.exposure_time,  # seconds
+        "f_number": blob.f_number,
+        "iso": blob.iso,
+        "focal_length": blob.focal_length,  # millimetres
+    }
     return facts if any(value is not None for value in facts.values()) else None
-
-
-EXIF_FACTS = (
-    "camera_make",
-    "camera_model",
-    "lens",
-    "exposure_time",  # seconds
-    "f_number",
-    "iso",
-    "focal_length",  # millimetres
-)

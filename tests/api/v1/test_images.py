@@ -3,10 +3,13 @@ while images are added between pages, privacy across users, and the detail's EXI
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
+import pytest
 
+from darkroom.media._thumbhash import aspect_ratio
 from tests import images as samples
 from tests.api.v1.conftest import Client, Users, error_of, log_in
 
@@ -47,7 +50,8 @@ def test_a_listed_image_has_the_contract_fields_and_urls(alice: Client) -> None:
     assert image["name"] == "beach.jpg"
     assert (image["format"], image["width"], image["height"]) == ("jpeg", 64, 48)
     assert image["trashed"] is False
-    assert image["placeholder"] is None
+    assert isinstance(image["placeholder"], str)
+    assert aspect_ratio(base64.b64decode(image["placeholder"])) == pytest.approx(64 / 48, rel=0.1)
     content = f"/v1/images/{image['id']}/content?expires="
     assert image["urls"]["original"].startswith(content)
     assert image["urls"]["thumbnail"].startswith(content)
@@ -262,6 +266,25 @@ def test_detail_adds_exif_and_gps_for_the_uploader(alice: Client) -> None:
     body = answer.json()
     assert body["exif"]["taken_at"] == "2021-06-01T12:00:00Z"
     assert body["gps"]["lat"] > 51.5 and body["gps"]["lon"] < 0
+
+
+def test_detail_names_the_camera_lens_and_exposure_from_the_file(alice: Client) -> None:
+    camera = {
+        "exif-ifd0-Make": "Fujifilm",
+        "exif-ifd0-Model": "X-T5",
+        "exif-ifd2-LensModel": "XF 23mm F2",
+        "exif-ifd2-FNumber": "2/1",
+        "exif-ifd2-ExposureTime": "1/250",
+    }
+    image = alice.upload(alice.album(), samples.jpeg_with_exif(camera), name="fuji.jpg")["id"]
+    exif = alice.get(f"/v1/images/{image}").json()["exif"]
+    assert (exif["camera_make"], exif["camera_model"], exif["lens"]) == (
+        "Fujifilm",
+        "X-T5",
+        "XF 23mm F2",
+    )
+    assert exif["f_number"] == 2.0
+    assert exif["exposure_time"] == pytest.approx(1 / 250)
 
 
 def test_detail_hides_gps_from_other_members(alice: Client, bob: Client) -> None:
