@@ -40,12 +40,16 @@ const grid = new Grid($("albums"), $("more"), $("empty"), {
   status,
   albumOf: (id) => known.albums.get(String(id)),
   spaceName,
+  albumUrl: (id) => url.urlOf({ ...state, album: String(id) }),
   restore: async (image) => {
     await call("POST", `/v1/images/${encodeURIComponent(image.id)}/restore`);
     grid.remove(image.id);
     status(`${image.name || "Image"} restored.`);
   },
   changed: () => {},
+  count: (shown, more) => {
+    $("count").textContent = `${shown}${more ? "+" : ""} image${shown === 1 && !more ? "" : "s"}`;
+  },
 });
 
 const viewer = new Viewer($("viewer"), {
@@ -70,6 +74,7 @@ const uploader = new Uploader($("upload-dialog"), {
 function fillForm() {
   for (const name of url.FILTERS) {
     const field = $(name);
+    if (!field) continue; // the album is chosen by its heading's link, not in the form
     if (field.type === "checkbox") field.checked = state[name] === "true";
     else field.value = state[name];
   }
@@ -78,10 +83,11 @@ function fillForm() {
 
 /** The view the search form asks for. */
 function fromForm() {
-  const next = { view: state.view };
+  const next = { view: state.view, limit: state.limit };
   for (const name of url.FILTERS) {
     const field = $(name);
-    next[name] = field.type === "checkbox" ? (field.checked ? "true" : "") : field.value.trim();
+    if (!field) next[name] = state[name];
+    else next[name] = field.type === "checkbox" ? (field.checked ? "true" : "") : field.value.trim();
   }
   return next;
 }
@@ -93,6 +99,10 @@ function render() {
   $("trash-link").textContent = trash ? "Back to images" : "Trash";
   $("trash-link").href = trash ? url.urlOf({ ...state, view: "grid" }) : url.urlOf({ ...state, view: "trash" });
   $("reorder-hint").hidden = !url.showsAlbumOrder(state);
+  const album = state.album && known.albums.get(state.album);
+  $("all-albums").hidden = !state.album;
+  $("all-albums").href = url.urlOf({ ...state, album: "" });
+  if (album) $("gallery-title").textContent = `${trash ? "Trash: " : ""}${album.name}`;
   document.title = trash ? "Trash · darkroom" : state.q ? `“${state.q}” · darkroom` : "darkroom";
   return grid.show(state);
 }
@@ -110,11 +120,26 @@ $("filters").addEventListener("input", (event) => {
 });
 $("filters").addEventListener("submit", (event) => event.preventDefault());
 
+/** Follow a link to another view of the gallery without reloading the page. */
+function go(next) {
+  state = next;
+  url.write(state, { replace: false });
+  fillForm();
+  render();
+}
 $("trash-link").addEventListener("click", (event) => {
   event.preventDefault();
-  state = { ...state, view: state.view === "trash" ? "grid" : "trash" };
-  url.write(state, { replace: false });
-  render();
+  go({ ...state, view: state.view === "trash" ? "grid" : "trash" });
+});
+$("all-albums").addEventListener("click", (event) => {
+  event.preventDefault();
+  go({ ...state, album: "" });
+});
+$("albums").addEventListener("click", (event) => {
+  const link = event.target.closest("a.album-link");
+  if (!link) return;
+  event.preventDefault();
+  go({ ...state, album: link.dataset.album });
 });
 window.addEventListener("popstate", () => {
   state = url.read();
@@ -124,9 +149,9 @@ window.addEventListener("popstate", () => {
 
 $("empty-trash").addEventListener("click", async () => {
   if (!confirm("Delete every image in the trash for good?")) return;
-  const spaces = state.space ? [state.space] : known.spaces.map((s) => s.id);
   try {
-    for (const space of spaces) await call("DELETE", "/v1/trash" + query({ space }));
+    // Without a space, darkroom empties every space's trash the caller may change.
+    await call("DELETE", "/v1/trash" + query({ space: state.space }));
     status("The trash is empty.");
   } catch (error) {
     status(`The trash was not emptied: ${error.message}`);

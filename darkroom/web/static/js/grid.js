@@ -49,6 +49,7 @@ export class Grid {
   /**
    * root: where album sections go; more: the element whose appearance loads the next page.
    * hooks: open(image), status(text), albumOf(id) → Album|undefined, spaceName(id) → text,
+   * albumUrl(id) → the URL of the album alone, count(shown, more) after each page,
    * restore(image) for the trash view, changed() after the grid's contents changed.
    */
   constructor(root, more, empty, hooks) {
@@ -74,6 +75,7 @@ export class Grid {
     this.cursor = undefined; // undefined: not loaded yet; null: no more pages
     this.loading = null;
     this.root.replaceChildren();
+    delete this.root.dataset.complete;
     this.empty.hidden = true;
     this.root.classList.toggle("reorderable", showsAlbumOrder(state));
     await this.loadMore();
@@ -84,7 +86,7 @@ export class Grid {
     return query({
       space: s.space, q: s.q, format: s.format, taken_from: s.taken_from,
       taken_to: s.taken_to, starred: s.starred ? "true" : "", sort: s.sort,
-      trashed: s.view === "trash" ? "true" : "false", limit: PAGE, cursor,
+      trashed: s.view === "trash" ? "true" : "false", limit: s.limit || PAGE, cursor,
     });
   }
 
@@ -92,7 +94,7 @@ export class Grid {
   loadMore() {
     if (this.loading || this.cursor === null || !this.state) return this.loading;
     const generation = this.generation;
-    this.hooks.status("Loading…");
+    this.root.setAttribute("aria-busy", "true");
     this.loading = get("/v1/images" + this.params(this.cursor || undefined))
       .then((page) => {
         if (generation !== this.generation) return;
@@ -100,7 +102,7 @@ export class Grid {
         this.cursor = page.next_cursor || null;
         this.root.dataset.complete = this.cursor === null ? "true" : "false";
         this.empty.hidden = this.items.length > 0;
-        this.hooks.status(`${this.items.length} image${this.items.length === 1 ? "" : "s"}`);
+        this.hooks.count(this.items.length, this.cursor !== null);
         this.hooks.changed();
       })
       .catch((error) => {
@@ -109,6 +111,7 @@ export class Grid {
       .finally(() => {
         if (generation !== this.generation) return;
         this.loading = null;
+        this.root.removeAttribute("aria-busy");
         // Still in sight after this page (a tall screen): keep going.
         if (this.cursor && this.more.getBoundingClientRect().top < innerHeight + 600) {
           this.loadMore();
@@ -129,7 +132,12 @@ export class Grid {
     section.setAttribute("aria-labelledby", headingId);
     const heading = document.createElement("h3");
     heading.id = headingId;
-    heading.textContent = image.album.name || "Album";
+    const link = document.createElement("a");
+    link.className = "album-link";
+    link.href = this.hooks.albumUrl(id);
+    link.dataset.album = id;
+    link.textContent = image.album.name || "Album";
+    heading.append(link);
     const space = document.createElement("span");
     space.className = "space-name";
     space.textContent = this.hooks.spaceName(image.space);
@@ -212,6 +220,7 @@ export class Grid {
     tile.remove();
     if (!list.children.length) list.parentElement.remove();
     this.empty.hidden = this.items.length > 0;
+    this.hooks.count(this.items.length, Boolean(this.cursor));
   }
 
   makeMovable(item, handle) {

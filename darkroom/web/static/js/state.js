@@ -1,7 +1,7 @@
 // What the page shows, kept in its URL so a view can be bookmarked and reloaded: the filters
 // of the search form and the view (the grid or the trash).
 
-export const FILTERS = ["q", "space", "format", "taken_from", "taken_to", "sort", "starred"];
+export const FILTERS = ["q", "space", "album", "format", "taken_from", "taken_to", "sort", "starred"];
 export const DEFAULT_SORT = "position";
 
 /** The view named by the current URL: {view: "grid"|"trash", q, space, ...}. */
@@ -10,6 +10,9 @@ export function read(location = window.location) {
   const state = { view: params.get("view") === "trash" ? "trash" : "grid" };
   for (const name of FILTERS) state[name] = params.get(name) || "";
   if (!state.sort) state.sort = DEFAULT_SORT;
+  // Page size: not in the form, but kept from the URL (?limit=) for small screens and tests.
+  const limit = Number(params.get("limit"));
+  state.limit = Number.isInteger(limit) && limit >= 1 && limit <= 200 ? limit : 0;
   return state;
 }
 
@@ -22,6 +25,7 @@ export function urlOf(state) {
     if (!value || (name === "sort" && value === DEFAULT_SORT)) continue;
     params.set(name, value);
   }
+  if (state.limit) params.set("limit", String(state.limit));
   const text = params.toString();
   return "/" + (text ? "?" + text : "");
 }
