@@ -12,7 +12,7 @@ from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
 
 from darkroom import __version__, logs, web
-from darkroom.api import admin, cyclos, health, metrics, moov, procore
+from darkroom.api import admin, cyclos, health, metrics, moov, procore, v1
 from darkroom.api.admin.gate import AdminGate
 from darkroom.api.common import outages, rate_limits
 from darkroom.api.common.body_limit import BodyLimitMiddleware
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(admin.router)
     for install_door in (procore.install, moov.install, cyclos.install):
         install_door(app, doors)
+    v1.install(app, doors, settings)  # darkroom's own API (docs/api.md)
     web.install(app)  # the gallery at / (assets under /gallery) and /docs without a CDN
 
     def body_cap(path: str) -> int:

@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     login_backoff_seconds: float = Field(1.0, gt=0, allow_inf_nan=False)
     login_backoff_max_seconds: float = Field(300.0, gt=0, allow_inf_nan=False)
 
+    # darkroom's own API (/v1, issue 12; docs/api.md): one upload request (many files) may be this
+    # large in all; each file is still held to max_upload_bytes.
+    v1_max_request_bytes: int = Field(256 * MiB, gt=0)
+
     @property
     def trusted_host_names(self) -> tuple[str, ...]:
         """``trusted_hosts`` split and lower-cased; ``("*",)`` trusts every Host header."""

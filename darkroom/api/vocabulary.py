@@ -80,3 +80,19 @@ SPACE_KINDS: dict[str, str] = {
     MOOV_ACCOUNT: MOOV_ACCOUNT,
     "cyclos-user": CYCLOS_USER,
 }
+
+# --- darkroom's own API (/v1) ------------------------------------------------------------------
+# Albums people make in the gallery: ordered, any format the server takes, no limit of their own;
+# duplicates refused only when asked for at creation. Not visible to guests: in a personal space
+# only its owner and managers see them (the Cyclos door included), and their content links are
+# signed and privately cached.
+_GALLERY = AlbumPolicy(visible_to_guests=False)
+V1_GALLERY = AlbumType("gallery", _GALLERY)
+V1_GALLERY_DEDUPED = AlbumType("gallery", replace(_GALLERY, dedupe=True))
+V1_RESTORED_ALBUM = "Restored"  # where a restored image goes when its album is gone
+SPACE_NAMES: dict[str, str] = {  # how /v1 names a space of each kind, before its id
+    PROCORE_COMPANY: "Procore company",
+    PROCORE_PROJECT: "Procore project",
+    MOOV_ACCOUNT: "Moov account",
+    CYCLOS_USER: "Cyclos user",
+}

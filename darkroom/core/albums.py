@@ -360,3 +360,8 @@ def _summaries(session: Session, scope: Scope, rows: Sequence[Album]) -> tuple[A
         )
         for album in rows
     )
+
+
+def summaries_of(session: Session, scope: Scope, rows: Sequence[Album]) -> tuple[AlbumSummary, ...]:
+    """``rows`` (albums of the scope already checked) with their counts and covers."""
+    return _summaries(session, scope, rows)
