@@ -62,8 +62,15 @@ def darkroom(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
 
 @pytest.fixture
 def page(browser: Browser, darkroom: Darkroom) -> Iterator[Page]:
-    """A page in a fresh browser context (no session), at darkroom's address."""
-    context = browser.new_context(base_url=darkroom.url, viewport={"width": 1280, "height": 900})
+    """A page in a fresh browser context (no session), at darkroom's address.
+
+    The gallery's Content-Security-Policy forbids evaluating strings as scripts, which is how
+    Playwright runs the tests' own page functions; the context lets those through
+    (``bypass_csp``). test_offline_and_look.py logs in and uploads under the policy as sent.
+    """
+    context = browser.new_context(
+        base_url=darkroom.url, viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     yield tab

@@ -33,7 +33,7 @@ def test_private_image_marked_in_the_viewer_disappears_for_the_other_user(
     image = alice.upload(album, "soon-private.jpg", images.jpeg(200, 200, seed=52))
     log_in(page, "alice", path=f"/?album={album}")
     page.get_by_role("button", name="Open soon-private.jpg").click()
-    page.get_by_label("Private").check()
+    page.get_by_label("Private", exact=True).check()
     expect(page.locator("li.tile.private")).to_have_count(1)
     other = browser.new_context(base_url=darkroom.url)
     try:

@@ -21,7 +21,7 @@ def _file(name: str, mime: str, data: bytes) -> dict[str, Any]:
 def _open_dialog(page: Page, album: int) -> None:
     page.get_by_role("button", name="Upload").click()
     expect(page.locator("#upload-dialog")).to_be_visible()
-    page.get_by_label("Album").select_option(str(album))
+    page.get_by_label("Album", exact=True).select_option(str(album))
 
 
 def _wait_for_uploads(page: Page, count: int) -> None:
@@ -153,7 +153,7 @@ def test_upload_into_a_new_album_makes_the_album_first(page: Page, darkroom: Dar
     api = darkroom.api("alice")
     log_in(page, "alice")
     page.get_by_role("button", name="Upload").click()
-    page.get_by_label("Album").select_option(f"new:{api.personal}")
+    page.get_by_label("Album", exact=True).select_option(f"new:{api.personal}")
     page.get_by_label("New album name").fill("Made while uploading")
     page.locator("#files").set_input_files(
         [_file("new.jpg", "image/jpeg", images.jpeg(100, 100, seed=8))]

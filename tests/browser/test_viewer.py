@@ -71,7 +71,7 @@ def test_star_and_private_are_saved_at_once(page: Page, album: int, darkroom: Da
     _open(page, album, "first.jpg")
     page.get_by_role("button", name="☆ Star").click()
     expect(page.locator("#star")).to_have_attribute("aria-pressed", "true")
-    page.get_by_label("Private").check()
+    page.get_by_label("Private", exact=True).check()
     expect(page.locator("li.tile.private")).to_have_count(1)
     image = darkroom.api("alice").get("/v1/images", album=album, q="first.jpg")["items"][0]
     assert image["starred"] is True
@@ -84,7 +84,7 @@ def test_trashed_image_leaves_the_grid_and_comes_back_when_restored(page: Page, 
     expect(page.locator("#viewer-title")).to_have_text("third.jpg")
     page.keyboard.press("Escape")
     assert tile_names(page, album) == ["first.jpg", "third.jpg"]
-    page.get_by_role("link", name="Trash").click()
+    page.get_by_role("link", name="Trash", exact=True).click()
     expect(page).to_have_url(f"/?view=trash&album={album}")
     wait_for_grid(page)
     assert tile_names(page, album) == ["second.jpg"]
@@ -101,7 +101,7 @@ def test_emptying_the_trash_deletes_its_images_for_good(
     _open(page, album, "third.jpg")
     page.get_by_role("button", name="Move to trash").click()
     page.keyboard.press("Escape")
-    page.get_by_role("link", name="Trash").click()
+    page.get_by_role("link", name="Trash", exact=True).click()
     wait_for_grid(page)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Empty trash").click()

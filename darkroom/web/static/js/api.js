@@ -79,7 +79,8 @@ export function upload(albumId, file, onProgress) {
     xhr.setRequestHeader("Accept", "application/json");
     xhr.setRequestHeader("X-CSRF-Token", csrfToken());
     xhr.upload.onprogress = (event) => {
-      if (event.lengthComputable) onProgress(event.loaded, event.total);
+      // The request body is the file plus multipart framing: report the file's share.
+      if (event.lengthComputable) onProgress(Math.floor((file.size * event.loaded) / event.total), file.size);
     };
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {

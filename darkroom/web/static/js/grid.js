@@ -84,7 +84,7 @@ export class Grid {
   params(cursor) {
     const s = this.state;
     return query({
-      space: s.space, q: s.q, format: s.format, taken_from: s.taken_from,
+      space: s.space, album: s.album, q: s.q, format: s.format, taken_from: s.taken_from,
       taken_to: s.taken_to, starred: s.starred ? "true" : "", sort: s.sort,
       trashed: s.view === "trash" ? "true" : "false", limit: s.limit || PAGE, cursor,
     });
