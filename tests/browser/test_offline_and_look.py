@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from tests import images
 from tests.browser.darkroom import Darkroom, log_in
@@ -75,3 +75,26 @@ def test_keyboard_focus_is_visible_on_the_first_control(page: Page) -> None:
     page.keyboard.press("Tab")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
+
+
+def test_gallery_works_under_its_own_content_security_policy(
+    browser: Browser, darkroom: Darkroom
+) -> None:
+    api = darkroom.api("alice")
+    api.upload(api.album("Under policy"), "policed.jpg", images.jpeg(300, 200, seed=61))
+    context = browser.new_context(base_url=darkroom.url)  # the policy enforced, as sent
+    try:
+        tab = context.new_page()
+        violations: list[str] = []
+        tab.on(
+            "console",
+            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        log_in(tab, "alice")
+        picture = tab.get_by_role("button", name="Open policed.jpg").locator("img")
+        expect(picture).to_have_class("loaded")
+        tab.get_by_role("button", name="Open policed.jpg").click()
+        expect(tab.locator("#viewer-title")).to_have_text("policed.jpg")
+        assert violations == []
+    finally:
+        context.close()

@@ -87,11 +87,14 @@ def test_docs_page_turns_the_online_validator_off(client: httpx.Client) -> None:
     assert '"validatorUrl": null' in client.get("/docs").text
 
 
-def test_docs_page_reads_the_openapi_document_it_names(client: httpx.Client) -> None:
-    assert "url: '/openapi.json'" in client.get("/docs").text
-    document = client.get("/openapi.json")
-    assert document.status_code == 200
-    assert document.json()["openapi"].startswith("3.")
+@pytest.mark.parametrize("document", ["/openapi.json", "/v1/openapi.json"])
+def test_docs_page_offers_each_openapi_document_darkroom_serves(
+    client: httpx.Client, document: str
+) -> None:
+    assert f'"url": "{document}"' in client.get("/docs").text
+    answer = client.get(document)
+    assert answer.status_code == 200
+    assert answer.json()["openapi"].startswith("3.")
 
 
 def test_redoc_page_from_a_cdn_is_gone(client: httpx.Client) -> None:
