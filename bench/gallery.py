@@ -25,6 +25,7 @@ import argparse
 import platform
 import shutil
 import statistics
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,11 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, sync_playwright
 
-from bench._darkroom import ADMIN, Darkroom
-from bench._images import photo
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._darkroom import ADMIN, Darkroom  # noqa: E402
+from bench._images import photo  # noqa: E402
 
 WORK = Path(__file__).resolve().parent / ".work" / "gallery"
 CHROMIUM = "/usr/bin/chromium"
