@@ -14,7 +14,7 @@ albums stay the vendor doors' business.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -192,16 +192,14 @@ def _space_ref(session: Session, space_id: int) -> str:
     return ref_of(space.kind, space.external_id)
 
 
-def _enter_holding(
-    rt: Runtime, actor: Actor, space_ref: str, what: str, key: int, *, write: bool
-) -> Scope:
-    """The scope of the space holding ``what`` ``key``: NotFound(what) when the actor may not
-    even read there (nothing said of the space); a write refused then is Forbidden."""
+def _enter_holding(rt: Runtime, actor: Actor, space_ref: str, what: str, key: int) -> Scope:
+    """The read scope of the space holding ``what`` ``key``: NotFound(what) when the actor may
+    not even read there (nothing said of the space). Callers check the thing is visible in it
+    before they enter for a write, whose refusal (Forbidden) then tells nothing new."""
     try:
-        scope = enter(rt, actor, space_ref, write=False)
+        return enter(rt, actor, space_ref, write=False)
     except (NotFound, Forbidden):
         raise NotFound(what, key) from None
-    return enter(rt, actor, space_ref, write=True) if write else scope
 
 
 # --- albums --------------------------------------------------------------------------------------
@@ -226,10 +224,10 @@ def album_scope(rt: Runtime, actor: Actor, album_id: int, *, write: bool) -> Sco
         if album is None or album.deleted_at is not None or album.kind == TEMPORARY_ALBUM:
             raise NotFound("album", album_id)
         ref = _space_ref(session, album.space_id)
-    scope = _enter_holding(rt, actor, ref, "album", album_id, write=write)
+    scope = _enter_holding(rt, actor, ref, "album", album_id)
     with rt.reading() as session:
         albums.get(session, scope, album_id)  # private albums: their owner and managers
-    return scope
+    return enter(rt, actor, ref, write=True) if write else scope
 
 
 def albums_of(rt: Runtime, scope: Scope) -> tuple[AlbumView, ...]:
@@ -274,6 +272,7 @@ def _album_view(session: Session, scope: Scope, summary: AlbumSummary, ref: str)
     if cover is None and summary.count:
         first = session.scalar(
             select(Image)
+            .join(Album, Album.id == Image.album_id)
             .where(
                 Image.album_id == summary.album.id,
                 live_rows(),
@@ -312,7 +311,12 @@ def image_scope(rt: Runtime, actor: Actor, image_id: int, *, write: bool) -> Sco
         if row is None:
             raise NotFound("image", image_id)
         ref = _space_ref(session, row.space_id)
-    return _enter_holding(rt, actor, ref, "image", image_id, write=write)
+    scope = _enter_holding(rt, actor, ref, "image", image_id)
+    with rt.reading() as session:
+        row = session.get(Image, image_id)
+        if row is None or not images.visible(scope, row):
+            raise NotFound("image", image_id)  # others' private images: as if there were none
+    return enter(rt, actor, ref, write=True) if write else scope
 
 
 def find_image(rt: Runtime, actor: Actor, image_id: int) -> Found:
@@ -418,7 +422,7 @@ def list_images(
     where = _where_seen(rt, actor, filters)
     if where is None:
         return Page(items=(), last=None)
-    seen, roles = where
+    seen, manages = where
     columns = _sort_columns(sort)
     with rt.reading() as session:
         stmt = (
@@ -447,7 +451,7 @@ def list_images(
         Found(
             image=record,
             space=refs[record.space_id],
-            sees_gps=roles.get(record.space_id, False) or record.uploader_id == me,
+            sees_gps=manages(record.space_id) or record.uploader_id == me,
         )
         for record in records
     )
@@ -457,7 +461,7 @@ def list_images(
 
 def _where_seen(
     rt: Runtime, actor: Actor, filters: Filters
-) -> tuple[ColumnElement[bool], dict[int, bool]] | None:
+) -> tuple[ColumnElement[bool], Callable[[int], bool]] | None:
     """The condition for the images ``actor`` sees in the spaces ``filters`` names (all they
     may enter, without one), and which of those spaces they manage; None when there are none."""
     if filters.album is not None:
@@ -468,6 +472,8 @@ def _where_seen(
     elif filters.space is not None:
         scope = enter(rt, actor, filters.space, write=False)
         managed = {scope.space_id: scope.manages}
+    elif actor.is_admin:
+        return true(), lambda _space_id: True  # admins manage every space: no list to build
     else:
         views = visible_spaces(rt, actor)
         managed = {v.id: v.role is SpaceRole.MANAGER for v in views if v.id != UNBORN}
@@ -482,7 +488,7 @@ def _where_seen(
     )
     if filters.album is not None:
         seen = and_(seen, Image.album_id == filters.album)
-    return seen, managed
+    return seen, lambda space_id: managed.get(space_id, False)
 
 
 def _ref_of_scope(scope: Scope) -> str:

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from darkroom.api.common.auth import parse_bearer
 from darkroom.api.common.deps import get_runtime
 from darkroom.api.common.rate_limits import client_address
-from darkroom.api.v1.errors import CsrfRefused
+from darkroom.api.v1.errors import CsrfRefused, StaleSession
 from darkroom.core import accounts
 from darkroom.core.access import Actor
 from darkroom.core.accounts import CredentialKind
@@ -63,22 +63,31 @@ def identify(request: Request) -> Caller:
     if cookie:
         if request.method in UNSAFE:
             check_csrf(rt, cookie, request.headers.get(CSRF_HEADER))
-        actor = accounts.token_actor(rt, cookie, CredentialKind.SESSION, client=client)
+        # Not counted as a failed login: a browser sends an ended session's cookie with every
+        # request on its own, and a gallery makes many; that must not hold up the next login.
+        # (Session tokens are 32 random bytes: guessing them is hopeless anyway.)
+        try:
+            actor = accounts.token_actor(rt, cookie, CredentialKind.SESSION)
+        except Unauthorized:
+            raise StaleSession("the session has ended; log in again") from None
         return Caller(actor=actor, session_token=cookie)
     raise Unauthorized("log in first (POST /v1/session) or send Authorization: Bearer <token>")
 
 
 def optional_caller(request: Request) -> Caller | None:
-    """``identify``, or None when the request carries no credentials at all (signed links)."""
+    """``identify``, or None when the request carries no credentials (for signed links, which
+    need none: an ended session's cookie sent along counts as none)."""
     if parse_bearer(request.headers.get("authorization")) is None and not request.cookies.get(
         SESSION_COOKIE
     ):
         return None
-    return identify(request)
+    try:
+        return identify(request)
+    except StaleSession:
+        return None
 
 
 CallerDep = Annotated[Caller, Depends(identify)]
-MaybeCallerDep = Annotated[Caller | None, Depends(optional_caller)]
 
 
 def set_session_cookies(response: Response, token: str, csrf: str, *, secure: bool) -> None:

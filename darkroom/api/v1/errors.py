@@ -45,6 +45,17 @@ class CsrfRefused(Forbidden):
     """A cookie session's unsafe request without the session's CSRF token."""
 
 
+class StaleSession(Unauthorized):
+    """A session cookie that names no live session (logged out, timed out, made up): its 401
+    also clears the cookies, so the browser stops sending them."""
+
+
+STALE_COOKIES = (
+    'darkroom_session=""; Max-Age=0; Path=/; HttpOnly; SameSite=Strict',
+    'darkroom_csrf=""; Max-Age=0; Path=/; SameSite=Strict',
+)
+
+
 def status_and_code(error: DarkroomError) -> tuple[int, str]:
     if isinstance(error, CsrfRefused):
         return 403, "csrf"
@@ -71,7 +82,11 @@ def render_error(error: DarkroomError) -> JSONResponse:
     """The door's renderer (``Door.render_error``)."""
     status, _ = status_and_code(error)
     headers = {"WWW-Authenticate": 'Bearer realm="darkroom"'} if status == 401 else None
-    return JSONResponse({"error": error_body(error)}, status_code=status, headers=headers)
+    response = JSONResponse({"error": error_body(error)}, status_code=status, headers=headers)
+    if isinstance(error, StaleSession):
+        for cookie in STALE_COOKIES:
+            response.headers.append("set-cookie", cookie)
+    return response
 
 
 def framework_error(

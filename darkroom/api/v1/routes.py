@@ -25,12 +25,13 @@ from darkroom.api.common.params import parse_bool
 from darkroom.api.common.rate_limits import client_address
 from darkroom.api.common.urls import base_url
 from darkroom.api.v1 import auth, bodies, params, wire
-from darkroom.api.v1.auth import CallerDep, MaybeCallerDep
+from darkroom.api.v1.auth import CallerDep
 from darkroom.api.v1.content import content_ask
 from darkroom.api.v1.errors import error_body, status_and_code
 from darkroom.core import accounts, catalog, images, logins, sharing, spaces
 from darkroom.core.images import NewImage
 from darkroom.core.records import ImageRecord
+from darkroom.core.runtime import Runtime
 from darkroom.core.values import parse_id
 from darkroom.errors import (
     DarkroomError,
@@ -38,7 +39,6 @@ from darkroom.errors import (
     Invalid,
     NotFound,
     RateLimited,
-    Unauthorized,
     Unavailable,
 )
 
@@ -59,6 +59,18 @@ def _id(text: str, what: str) -> int:
     if found is None or found < 1:
         raise NotFound(what, text)
     return found
+
+
+def _links(rt: Runtime) -> wire.Links:
+    """Content URLs of live images not every guest may see carry a signed link (valid
+    ``DARKROOM_LINK_SECONDS``, stable within its rounding step so browsers cache them): the
+    image behind a thumbnail is then found once and remembered, not checked again per request.
+    Trashed images keep plain URLs, served to their session (signed links stop at the trash)."""
+
+    def links(image: ImageRecord) -> str:
+        return "" if image.deleted_at is not None else signed.query(rt, image).lstrip("?")
+
+    return links
 
 
 def _https(request: Request) -> bool:
@@ -118,7 +130,7 @@ async def list_albums(rt: RuntimeDep, caller: CallerDep, space: str) -> Response
         return catalog.albums_of(rt, scope)
 
     views = await _run(found)
-    return JSONResponse({"items": [wire.album(view, space) for view in views]})
+    return JSONResponse({"items": [wire.album(view, _links(rt), space) for view in views]})
 
 
 @router.post("/spaces/{space}/albums", status_code=201, summary="Make an album")
@@ -134,7 +146,7 @@ async def create_album(request: Request, rt: RuntimeDep, caller: CallerDep, spac
         return catalog.create_album(rt, scope, kind, name=name, private=private)
 
     view = await _run(create)
-    return JSONResponse(wire.album(view), status_code=201)
+    return JSONResponse(wire.album(view, _links(rt)), status_code=201)
 
 
 # --- images --------------------------------------------------------------------------------------
@@ -152,8 +164,9 @@ async def list_images(request: Request, rt: RuntimeDep, caller: CallerDep) -> Re
         lambda: catalog.list_images(rt, caller.actor, filters, order, after=after, limit=limit)
     )
     next_cursor = params.encode_cursor(order, page.last) if page.last is not None else None
+    links = _links(rt)
     return JSONResponse(
-        {"items": [wire.listed(found) for found in page.items], "next_cursor": next_cursor}
+        {"items": [wire.listed(found, links) for found in page.items], "next_cursor": next_cursor}
     )
 
 
@@ -161,20 +174,20 @@ async def list_images(request: Request, rt: RuntimeDep, caller: CallerDep) -> Re
 async def image_detail(rt: RuntimeDep, caller: CallerDep, image_id: str) -> Response:
     wanted = _id(image_id, "image")
     found = await _run(lambda: catalog.find_image(rt, caller.actor, wanted))
-    return JSONResponse(wire.detail(found))
+    return JSONResponse(wire.detail(found, _links(rt)))
 
 
 @router.get("/images/{image_id}/content", summary="The image's bytes, or a variant")
-async def image_content(
-    request: Request, rt: RuntimeDep, caller: MaybeCallerDep, image_id: str
-) -> Response:
+async def image_content(request: Request, rt: RuntimeDep, image_id: str) -> Response:
+    """A signed link is all a request needs: its image is found once and remembered (no
+    access checks per thumbnail). Credentials sent along still say who asks, so the uploader
+    gets their own location metadata and a logged-in user's renders are not charged to their
+    address like an anonymous follower's."""
     wanted_id = _id(image_id, "image")
     query = request.query_params
-    ask = content_ask(query, request.headers.get("accept"), caller)
-    has_signature = signed.EXPIRES in query or signed.SIGNATURE in query
-    if caller is None and not has_signature:
-        raise Unauthorized("log in, send a bearer token, or use a signed link")
-    if has_signature:
+    if signed.EXPIRES in query or signed.SIGNATURE in query:
+        caller = await run_in_threadpool(auth.optional_caller, request)
+        ask = content_ask(query, request.headers.get("accept"), caller)
 
         def admit(image: ImageRecord) -> None:
             if not signed.signed(rt, image, query):
@@ -188,15 +201,16 @@ async def image_content(
             client=client_address(request) if caller is None else None,
             admit=admit,
         )
-    else:
-        assert caller is not None
-        actor = caller.actor
-        wanted = Wanted(
-            key=None,
-            find=lambda: catalog.find_image(rt, actor, wanted_id).image,
-            ask=ask.for_image,
-            vary=ask.vary,
-        )
+        return await delivery.answer(request, rt, wanted)
+    caller = await run_in_threadpool(auth.identify, request)
+    ask = content_ask(query, request.headers.get("accept"), caller)
+    actor = caller.actor
+    wanted = Wanted(
+        key=None,
+        find=lambda: catalog.find_image(rt, actor, wanted_id).image,
+        ask=ask.for_image,
+        vary=ask.vary,
+    )
     return await delivery.answer(request, rt, wanted)
 
 
@@ -228,14 +242,16 @@ async def upload(request: Request, rt: RuntimeDep, caller: CallerDep, album_id: 
 
         if len(files) == 1:
             found = await _run(lambda: add(files[0]))
-            return JSONResponse(wire.listed(found), status_code=201)
-        items = [await _upload_item(part, add) for part in files]
+            return JSONResponse(wire.listed(found, _links(rt)), status_code=201)
+        items = [await _upload_item(part, add, _links(rt)) for part in files]
         return JSONResponse({"items": items}, status_code=207)
     finally:
         await form.close()
 
 
-async def _upload_item(part: UploadFile, add: Callable[[UploadFile], catalog.Found]) -> Any:
+async def _upload_item(
+    part: UploadFile, add: Callable[[UploadFile], catalog.Found], links: wire.Links
+) -> Any:
     name = part.filename or ""
     try:
         found = await _run(lambda: add(part))
@@ -243,7 +259,7 @@ async def _upload_item(part: UploadFile, add: Callable[[UploadFile], catalog.Fou
         raise  # the whole request is to be tried again
     except DarkroomError as error:
         return {"file": name, "status": status_and_code(error)[0], "error": error_body(error)}
-    return {"file": name, "status": 201, "image": wire.listed(found)}
+    return {"file": name, "status": 201, "image": wire.listed(found, links)}
 
 
 @router.patch("/images/{image_id}", summary="Change an image's name, texts, flags or album")
@@ -256,7 +272,7 @@ async def update(request: Request, rt: RuntimeDep, caller: CallerDep, image_id: 
         scope = catalog.image_scope(rt, caller.actor, wanted, write=True)
         return catalog.found_in(rt, scope, images.change(rt, scope, wanted, changes))
 
-    return JSONResponse(wire.listed(await _run(change)))
+    return JSONResponse(wire.listed(await _run(change), _links(rt)))
 
 
 @router.put("/albums/{album_id}/order", status_code=204, summary="Reorder an album")
@@ -281,7 +297,7 @@ async def trash(rt: RuntimeDep, caller: CallerDep, image_id: str) -> Response:
         scope = catalog.image_scope(rt, caller.actor, wanted, write=True)
         return catalog.found_in(rt, scope, images.move_to_trash(rt, scope, wanted))
 
-    return JSONResponse(wire.listed(await _run(move)))
+    return JSONResponse(wire.listed(await _run(move), _links(rt)))
 
 
 @router.post("/images/{image_id}/restore", summary="Take an image out of the trash")
@@ -299,7 +315,7 @@ async def restore(rt: RuntimeDep, caller: CallerDep, image_id: str) -> Response:
         )
         return catalog.found_in(rt, scope, record)
 
-    return JSONResponse(wire.listed(await _run(take)))
+    return JSONResponse(wire.listed(await _run(take), _links(rt)))
 
 
 @router.delete("/images/{image_id}", status_code=204, summary="Delete an image for good")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,14 @@ from darkroom.core.catalog import AlbumView, Found, SpaceView
 from darkroom.core.records import ImageRecord, PrincipalRecord
 
 Json = dict[str, Any]
+Links = Callable[[ImageRecord], str]
+"""The query a content URL of an image carries (a signed link's ``expires=…&signature=…``)."""
+
+
+def unsigned(_image: ImageRecord) -> str:
+    return ""
+
+
 SRCSET_WIDTHS = (200, 400, 800, 1600)
 THUMBNAIL_WIDTH = 400
 MY_SPACE_NAME = "My photos"
@@ -56,7 +65,7 @@ def space_name(view: SpaceView) -> str:
     return f"{SPACE_NAMES.get(view.kind, view.kind)} {view.external_id}"
 
 
-def album(view: AlbumView, space_ref: str | None = None) -> Json:
+def album(view: AlbumView, links: Links, space_ref: str | None = None) -> Json:
     record = view.album
     return {
         "id": record.id,
@@ -67,12 +76,18 @@ def album(view: AlbumView, space_ref: str | None = None) -> Json:
         "dedupe": record.policy.dedupe,
         "private": record.private,
         "image_count": view.count,
-        "cover": image(view.cover, view.space) if view.cover is not None else None,
+        "cover": image(view.cover, view.space, links) if view.cover is not None else None,
     }
 
 
-def image(record: ImageRecord, space_ref: str) -> Json:
+def image(record: ImageRecord, space_ref: str, links: Links = unsigned) -> Json:
     base = f"/v1/images/{record.id}/content"
+    signed = links(record)
+
+    def sized(width: int | None) -> str:
+        query = "&".join(part for part in (signed, f"width={width}" if width else "") if part)
+        return f"{base}?{query}" if query else base
+
     widths = [w for w in SRCSET_WIDTHS if w < record.width] or [SRCSET_WIDTHS[0]]
     return {
         "id": record.id,
@@ -94,9 +109,9 @@ def image(record: ImageRecord, space_ref: str) -> Json:
         "taken_at": time(record.taken_at),
         "placeholder": placeholder(record),
         "urls": {
-            "original": base,
-            "thumbnail": f"{base}?width={THUMBNAIL_WIDTH}",
-            "srcset": [{"width": w, "url": f"{base}?width={w}"} for w in widths],
+            "original": sized(None),
+            "thumbnail": sized(THUMBNAIL_WIDTH),
+            "srcset": [{"width": w, "url": sized(w)} for w in widths],
         },
     }
 
@@ -108,13 +123,13 @@ def placeholder(record: ImageRecord) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def listed(found: Found) -> Json:
-    return image(found.image, found.space)
+def listed(found: Found, links: Links) -> Json:
+    return image(found.image, found.space, links)
 
 
-def detail(found: Found) -> Json:
+def detail(found: Found, links: Links) -> Json:
     record = found.image
-    body = image(record, found.space)
+    body = image(record, found.space, links)
     body["exif"] = exif(record)
     seen = found.sees_gps and record.gps_lat is not None and record.gps_long is not None
     body["gps"] = {"lat": record.gps_lat, "lon": record.gps_long} if seen else None
@@ -122,12 +137,20 @@ def detail(found: Found) -> Json:
 
 
 def exif(record: ImageRecord) -> Json | None:
-    """What the file's header said: date taken today; camera and lens where blobs carry them."""
+    """What the file's header said: the date taken, and the camera, lens and exposure where
+    blobs carry them (the EXIF reader work adds them; until then they are null)."""
     blob = record.blob
-    facts = {
-        "taken_at": time(blob.taken_at),
-        "camera_make": getattr(blob, "camera_make", None),
-        "camera_model": getattr(blob, "camera_model", None),
-        "lens": getattr(blob, "lens", None),
-    }
+    facts: Json = {"taken_at": time(blob.taken_at)}
+    facts.update({name: getattr(blob, name, None) for name in EXIF_FACTS})
     return facts if any(value is not None for value in facts.values()) else None
+
+
+EXIF_FACTS = (
+    "camera_make",
+    "camera_model",
+    "lens",
+    "exposure_time",  # seconds
+    "f_number",
+    "iso",
+    "focal_length",  # millimetres
+)
