@@ -57,7 +57,9 @@ def darkroom(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
                 user = accounts.create_principal(session, name, password=PASSWORD, role=Role.MEMBER)
                 accounts.add_grant(session, user, space, role=SpaceRole.MEMBER)
         with serve(create_app(runtime=rt)) as url:
-            yield Darkroom(url)
+            server = Darkroom(url)
+            yield server
+            server.close()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ every test takes (log in, wait for the grid)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -18,10 +18,18 @@ SHARED = f"moov-account:{SHARED_SPACE}"
 @dataclass(frozen=True)
 class Darkroom:
     url: str
+    _apis: dict[str, Api] = field(default_factory=dict, compare=False, repr=False)
 
     def api(self, username: str) -> Api:
-        """A /v1 client logged in as ``username`` (cookie session and CSRF header)."""
-        return Api.login(self.url, username)
+        """A /v1 client logged in as ``username`` (cookie session and CSRF header), one per
+        user for the server's life."""
+        if username not in self._apis:
+            self._apis[username] = Api.login(self.url, username)
+        return self._apis[username]
+
+    def close(self) -> None:
+        for api in self._apis.values():
+            api.client.close()
 
 
 class Api:
