@@ -4,10 +4,14 @@ any script runs (the browser tests in tests/browser cover what the scripts then 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+
+import darkroom
 
 # Any absolute URL to another machine in a page (href/src/url(...) or a script string).
 EXTERNAL = re.compile(r"""(?:https?:)?//(?!127\.0\.0\.1|localhost)[a-z0-9.-]+\.[a-z]{2,}""", re.I)
@@ -105,3 +109,19 @@ def test_gallery_routes_are_not_in_the_openapi_document(client: httpx.Client) ->
     paths = client.get("/openapi.json").json()["paths"]
     assert "/" not in paths
     assert "/docs" not in paths
+
+
+def test_every_gallery_file_is_shipped_with_the_package() -> None:
+    # pyproject's package-data names the gallery's files by pattern; a file no pattern names
+    # would be served from a checkout but missing from an installed darkroom.
+    package = Path(darkroom.__file__).parent
+    project = tomllib.loads((package.parent / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["darkroom"]
+    static = [p for p in (package / "web" / "static").rglob("*") if p.is_file()]
+    assert static
+    unshipped = [
+        str(p.relative_to(package))
+        for p in static
+        if not any(p.relative_to(package).match(pattern) for pattern in patterns)
+    ]
+    assert unshipped == []
