@@ -10,7 +10,7 @@ import { Viewer } from "./viewer.js";
 const $ = (id) => document.getElementById(id);
 const status = (text) => { $("status").textContent = text; };
 
-const known = { spaces: [], albums: new Map() };
+const known = { spaces: [], albums: new Map(), ready: Promise.resolve() };
 let state = url.read();
 
 function spaceName(id) {
@@ -39,6 +39,7 @@ const grid = new Grid($("albums"), $("more"), $("empty"), {
   open: (image) => viewer.open(image),
   status,
   albumOf: (id) => known.albums.get(String(id)),
+  ready: () => known.ready.catch(() => {}),
   spaceName,
   albumUrl: (id) => url.urlOf({ ...state, album: String(id) }),
   restore: async (image) => {
@@ -103,6 +104,12 @@ function render() {
   $("all-albums").hidden = !state.album;
   $("all-albums").href = url.urlOf({ ...state, album: "" });
   if (album) $("gallery-title").textContent = `${trash ? "Trash: " : ""}${album.name}`;
+  else if (state.album) {
+    known.ready.then(() => {
+      const named = known.albums.get(state.album);
+      if (named) $("gallery-title").textContent = `${trash ? "Trash: " : ""}${named.name}`;
+    });
+  }
   document.title = trash ? "Trash · darkroom" : state.q ? `“${state.q}” · darkroom` : "darkroom";
   return grid.show(state);
 }
@@ -180,8 +187,9 @@ async function showGallery(me) {
   $("filters").hidden = false;
   $("actions").hidden = false;
   $("who").textContent = me.username;
-  await loadSpaces();
   fillForm();
+  // The first page of images is asked for alongside the spaces and albums, not after them.
+  known.ready = loadSpaces();
   await render();
   performance.mark("darkroom:first-page");
 }

@@ -50,6 +50,7 @@ export class Grid {
    * root: where album sections go; more: the element whose appearance loads the next page.
    * hooks: open(image), status(text), albumOf(id) → Album|undefined, spaceName(id) → text,
    * albumUrl(id) → the URL of the album alone, count(shown, more) after each page,
+   * ready() → a promise of the albums being known,
    * restore(image) for the trash view, changed() after the grid's contents changed.
    */
   constructor(root, more, empty, hooks) {
@@ -95,8 +96,10 @@ export class Grid {
     if (this.loading || this.cursor === null || !this.state) return this.loading;
     const generation = this.generation;
     this.root.setAttribute("aria-busy", "true");
-    this.loading = get("/v1/images" + this.params(this.cursor || undefined))
-      .then((page) => {
+    const listed = get("/v1/images" + this.params(this.cursor || undefined));
+    // Tiles need their albums (is it ordered?): wait for those too, fetched at the same time.
+    this.loading = Promise.all([listed, this.hooks.ready()])
+      .then(([page]) => {
         if (generation !== this.generation) return;
         for (const image of page.items) this.append(image);
         this.cursor = page.next_cursor || null;
