@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck pytest bench clean
+.PHONY: serve test lint typecheck pytest bench bench-gallery clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,16 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	scripts/ensure-postgres
 	scripts/ensure-nginx
+	scripts/ensure-chromium
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/render.py
+
+# Time to first thumbnail and to a loaded grid of 200 images, in Chromium (docs/benchmarks.md).
+bench-gallery: $(STAMP)
+	scripts/ensure-chromium
+	$(BIN)/python bench/gallery.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis

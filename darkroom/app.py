@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
 
-from darkroom import __version__, logs
+from darkroom import __version__, logs, web
 from darkroom.api import admin, cyclos, health, metrics, moov, procore, v1
 from darkroom.api.admin.gate import AdminGate
 from darkroom.api.common import outages, rate_limits
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for install_door in (procore.install, moov.install, cyclos.install):
         install_door(app, doors)
     v1.install(app, doors, settings)  # darkroom's own API (docs/api.md)
+    web.install(app)  # the gallery at / (assets under /gallery) and /docs without a CDN
 
     def body_cap(path: str) -> int:
         door_cap = doors.door_for(path).max_body_bytes
