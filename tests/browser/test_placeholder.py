@@ -1,14 +1,11 @@
 """Placeholders: while a thumbnail is on its way, its tile shows the image's ThumbHash, decoded
 in the browser (darkroom/web/static/js/thumbhash.js) from the ``placeholder`` of /v1's Image.
-
-The placeholder is computed at ingest by the photo-facts work; on a darkroom without it every
-placeholder is null and these tests are expected to fail (xfail, not strict)."""
+The placeholder is computed at ingest (``media/_placeholder.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import pyvips
 from playwright.sync_api import Page, Route, expect
 
@@ -27,8 +24,7 @@ def _teal_image(darkroom: Darkroom, album_name: str) -> tuple[int, dict[str, Any
     api = darkroom.api("alice")
     album = api.album(album_name)
     image = api.upload(album, "teal.jpg", _solid(TEAL))
-    if image["placeholder"] is None:
-        pytest.xfail("needs /v1 placeholders (ThumbHash at ingest, the photo-facts work)")
+    assert isinstance(image["placeholder"], str)
     return album, image
 
 

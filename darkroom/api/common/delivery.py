@@ -38,8 +38,10 @@ from darkroom.errors import NotFound
 # Variants are immutable per (blob, spec) and their ETag changes with the bytes, so caches may keep
 # them for a day and must revalidate after; originals behind capabilities the same.
 DEFAULT_CACHE_CONTROL = "public, max-age=86400"
-# Images only their owner and managers see must not sit in shared caches.
-PRIVATE_CACHE_CONTROL = "private, max-age=86400"
+# Images only their owner and managers see must not sit in shared caches, and their links expire
+# or end (trash, privacy): a browser keeps its copy but asks again before each use (a 304 from
+# memory while the link holds, a refusal once it does not).
+PRIVATE_CACHE_CONTROL = "private, no-cache"
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 _SENT = {kind: Tally(metrics.IMAGE_BYTES_SENT.labels(kind)) for kind in ("original", "variant")}
 
