@@ -12,7 +12,8 @@ stops. So a scrape sees the hot path's counts at most a second late.
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from bisect import bisect_left
+from typing import Any, Protocol
 
 FLUSH_EVERY_S = 1.0
 
@@ -44,7 +45,43 @@ class Tally:
             self.series.inc(pending)
 
 
-_tallies: list[Tally] = []
+class HistogramTally:
+    """Observations of ``series`` (a Histogram child), added to it on ``flush``: each observation
+    is one count in memory instead of two writes to the shared metrics file (about 4 µs).
+
+    ``flush`` adds to the child's bucket and sum values as its own ``observe`` does (one value
+    per bucket, the first bound not below the observation; the exposition makes them cumulative).
+    """
+
+    def __init__(self, series: Any) -> None:
+        self.series = series
+        self._bounds: list[float] = list(series._upper_bounds)
+        self._counts = [0] * len(self._bounds)
+        self._sum = 0.0
+        self._lock = threading.Lock()
+        with _registry_lock:
+            _tallies.append(self)
+
+    def observe(self, amount: float) -> None:
+        if not _flusher.started:
+            _flusher.start()
+        index = bisect_left(self._bounds, amount)  # the last bound is +Inf: always found
+        with self._lock:
+            self._counts[index] += 1
+            self._sum += amount
+
+    def flush(self) -> None:
+        with self._lock:
+            counts, self._counts = self._counts, [0] * len(self._bounds)
+            total, self._sum = self._sum, 0.0
+        if any(counts):
+            for bucket, count in zip(self.series._buckets, counts, strict=True):
+                if count:
+                    bucket.inc(count)
+            self.series._sum.inc(total)
+
+
+_tallies: list[Tally | HistogramTally] = []
 _registry_lock = threading.Lock()
 
 

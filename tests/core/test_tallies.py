@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from darkroom.core import tallies
-from darkroom.core.tallies import Tally
+from darkroom.core.tallies import HistogramTally, Tally
 
 
 def _counter() -> Counter:
@@ -28,3 +28,35 @@ def test_a_flushed_tally_starts_again_from_zero() -> None:
     tally.flush()
     tally.flush()
     assert counter._value.get() == 5
+
+
+def _histogram(name: str) -> Histogram:
+    registry = CollectorRegistry()
+    return Histogram(name, "A histogram for this test.", buckets=(0.01, 0.1, 1), registry=registry)
+
+
+def _exposed(histogram: Histogram) -> dict[str, float]:
+    [family] = list(histogram.collect())
+    return {
+        f"{sample.name}{sample.labels.get('le', '')}": sample.value
+        for sample in family.samples
+        if not sample.name.endswith("_created")
+    }
+
+
+def test_a_histogram_tally_exposes_what_observing_directly_would() -> None:
+    direct, tallied = _histogram("direct_seconds"), _histogram("tallied_seconds")
+    tally = HistogramTally(tallied)
+    for seconds in (0.005, 0.01, 0.05, 0.5, 3.0):
+        direct.observe(seconds)
+        tally.observe(seconds)
+    tallies.flush()
+    renamed = {key.replace("direct", "tallied"): value for key, value in _exposed(direct).items()}
+    assert _exposed(tallied) == renamed
+    assert _exposed(tallied)["tallied_seconds_bucket0.01"] == 2  # a bound holds what equals it
+
+
+def test_a_histogram_tally_shows_nothing_before_its_flush() -> None:
+    histogram = _histogram("pending_seconds")
+    HistogramTally(histogram).observe(0.5)
+    assert _exposed(histogram)["pending_seconds_count"] == 0

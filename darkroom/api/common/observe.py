@@ -29,14 +29,14 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter
 from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from darkroom import logs
 from darkroom.core import metrics
-from darkroom.core.tallies import Tally
+from darkroom.core.tallies import HistogramTally, Tally
 
 REQUEST_ID_HEADER = "x-request-id"
 # Ids other systems make (UUIDs, ULIDs, trace ids) pass; anything that could break a header or a
@@ -112,7 +112,7 @@ def _plain_last_resort(scope: Scope) -> bool:
 
 class _Series(NamedTuple):
     requests: Tally
-    duration: Histogram
+    duration: HistogramTally
     bytes_in: Counter
     bytes_out: Tally
 
@@ -122,7 +122,7 @@ def _series(door: str, operation: str, method: str, status: int) -> _Series:
     """The labelled children of one kind of request, looked up once rather than per request."""
     return _Series(
         Tally(metrics.HTTP_REQUESTS.labels(door, operation, method, str(status))),
-        metrics.HTTP_DURATION.labels(door, operation, method),
+        HistogramTally(metrics.HTTP_DURATION.labels(door, operation, method)),
         metrics.HTTP_REQUEST_BYTES.labels(door, operation),
         Tally(metrics.HTTP_RESPONSE_BYTES.labels(door, operation)),
     )
