@@ -221,3 +221,4 @@ def record_writes(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[str
 
     monkeypatch.setattr(runtime, "transaction", recorded)
     return opened
+

@@ -132,7 +132,8 @@ def test_a_flood_of_new_sizes_is_refused_from_memory_after_the_first_refusal(
     refused = [_get(server, public_id, f"{n}x{n}") for n in range(13, 23)]
 
     assert [answer.status_code for answer in refused] == [429] * 10
-    assert {answer.headers["retry-after"] for answer in refused} == {RETRY_AFTER}
+    # the wait left until the next token: 100 s at the first refusal, less as time passes
+    assert all(0 < int(answer.headers["retry-after"]) <= 100 for answer in refused)
     assert all(set(answer.json()) == {"error"} for answer in refused)
     assert lookups == []
 
