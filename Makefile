@@ -24,15 +24,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Three workers on two cores, one test file per worker at a time (a file's fixtures and the
-# cluster test's processes stay together); each worker starts its own throwaway PostgreSQL and
-# S3 emulator. Many tests wait (on a server, a browser, a subprocess), so a third worker fills
-# the cores those waits leave idle.
+# Two workers, one test file per worker at a time (a file's fixtures and the cluster test's
+# processes stay together); each worker starts its own throwaway PostgreSQL and S3 emulator.
+# The files that take minutes go first (tests/conftest.py), so they do not finish alone.
 pytest: $(STAMP)
 	scripts/ensure-postgres
 	scripts/ensure-nginx
 	scripts/ensure-chromium
-	$(BIN)/pytest -q -n 3 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/render.py

@@ -222,3 +222,24 @@ def record_writes(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[str
     monkeypatch.setattr(runtime, "transaction", recorded)
     return opened
 
+
+# Files that each take minutes on one worker (servers started as processes, a browser), slowest
+# first. Run first, they overlap with the many short files; collected in their place (at the end)
+# they finished alone while the other worker idled.
+_LONG_FIRST = (
+    "tests/test_serve.py",
+    "tests/cluster/",
+    "tests/browser/",
+    "tests/api/test_authorization_matrix.py",
+    "tests/test_serve_delivery.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        for place, prefix in enumerate(_LONG_FIRST):
+            if item.nodeid.startswith(prefix):
+                return place
+        return len(_LONG_FIRST)
+
+    items.sort(key=rank)  # stable: each file keeps its own order

@@ -19,6 +19,7 @@ again.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -48,6 +49,9 @@ _SEGMENT = re.compile(r"\{(\w+)\}")
 # translation reads.
 _CONDITIONS = frozenset({b"if-none-match", b"if-modified-since", b"range", b"if-range"})
 _REMEMBERED_SHAPES = 16_384
+# How long a render refused from memory waits before its 429 (a flood's 16 connections then
+# get at most 320 answers a second; a client that was told Retry-After loses nothing).
+REFUSAL_PAUSE_S = 0.05
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 Admit = Callable[[ImageRecord], None]
@@ -137,6 +141,9 @@ class DeliveryLane:
         charged = replace(prepared, client=rate_limits.address_of(scope))
         known_refusal = core_delivery.refusal_from_memory(rt, prepared.plan, charged.client)
         if known_refusal is not None:  # a flood's new sizes: no thread, no query
+            # Answered a moment late, which costs nothing here: a client that keeps each of its
+            # connections asking gets fewer answers a second, and other clients the CPU.
+            await asyncio.sleep(REFUSAL_PAUSE_S)
             return self.refuse(scope["path"], known_refusal)
         try:
             return await run_in_threadpool(delivery.send, rt, charged, conditional)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
 from sqlalchemy import event, select
 
+from darkroom.api.common import lane
 from darkroom.core.runtime import Runtime
 from darkroom.core.stored_specs import StoredSpecs
 from darkroom.db.models import Variant
@@ -150,3 +152,23 @@ def test_a_refused_client_is_served_a_size_stored_after_its_refusal(
 
     assert again.status_code == 200
     assert decoded(again.content)[1:] == (12, 9)
+
+
+def test_a_refusal_from_memory_is_answered_after_a_pause(
+    server: str, public_id: str, api_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pause is what keeps a flood's connections from taking the CPU of other clients; the
+    # test counts the waits rather than timing them.
+    api_runtime.stored_specs = StoredSpecs(fresh_seconds=3600)
+    paused: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        paused.append(seconds)
+
+    monkeypatch.setattr(lane, "asyncio", SimpleNamespace(sleep=pause))
+    for n in (10, 11):
+        _get(server, public_id, f"{n}x{n}")
+    assert _get(server, public_id, "12x12").status_code == 429  # the first: read, not paused
+
+    assert [_get(server, public_id, f"{n}x{n}").status_code for n in (13, 14)] == [429, 429]
+    assert paused == [lane.REFUSAL_PAUSE_S] * 2
