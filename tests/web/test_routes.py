@@ -20,7 +20,7 @@ REFERENCE = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
 @pytest.fixture
 def client(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server) as c:
+    with httpx.Client(timeout=30, base_url=server) as c:
         yield c
 
 

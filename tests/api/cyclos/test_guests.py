@@ -67,7 +67,7 @@ def on_socket(api_runtime: Runtime) -> Iterator[httpx.Client]:
             transport = httpx.HTTPTransport(uds=path)
             headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
             with httpx.Client(
-                transport=transport, base_url="http://darkroom", headers=headers
+                timeout=30, transport=transport, base_url="http://darkroom", headers=headers
             ) as client:
                 yield client
 

@@ -73,7 +73,7 @@ def test_public_format_follows_accept_else_the_stored_one(
 def test_public_without_accept_serves_the_stored_format(server: str, png_id: str) -> None:
     request = httpx.Request("GET", f"{server}/images/{png_id}")  # no client defaults: no Accept
     assert "accept" not in request.headers
-    with httpx.Client() as raw:
+    with httpx.Client(timeout=30) as raw:
         answer = raw.send(request)
     assert answer.headers["content-type"] == "image/png"
 

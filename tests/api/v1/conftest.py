@@ -142,7 +142,7 @@ def base_url(v1_runtime: Runtime, users: Users) -> Iterator[str]:
 
 
 def log_in(base_url: str, users: Users, name: str) -> Client:
-    http = httpx.Client(base_url=base_url)
+    http = httpx.Client(timeout=30, base_url=base_url)
     answer = http.post("/v1/session", json={"username": name, "password": PASSWORD})
     assert answer.status_code == 201, answer.text
     return Client(http, csrf=answer.json()["csrf_token"], user_id=users.ids[name])
@@ -150,7 +150,7 @@ def log_in(base_url: str, users: Users, name: str) -> Client:
 
 def with_token(base_url: str, rt: Runtime, users: Users, name: str) -> Client:
     token, _ = credentials.issue_token(rt, name)
-    http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
+    http = httpx.Client(timeout=30, base_url=base_url, headers={"Authorization": f"Bearer {token}"})
     return Client(http, user_id=users.ids[name])
 
 
@@ -177,7 +177,7 @@ def alice_script(base_url: str, v1_runtime: Runtime, users: Users) -> Iterator[C
 
 @pytest.fixture
 def anonymous(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url) as client:
+    with httpx.Client(timeout=30, base_url=base_url) as client:
         yield client
 
 

@@ -195,5 +195,5 @@ def test_a_signed_link_gives_the_uploader_the_file_as_stored(alice: Client) -> N
 def test_a_share_link_opens_in_a_browser_whose_session_has_ended(alice: Client) -> None:
     image = alice.upload(alice.album())["id"]
     url = alice.post(f"/v1/images/{image}/share", json={}).json()["url"]
-    with httpx.Client(cookies={"darkroom_session": "ended"}) as browser:
+    with httpx.Client(timeout=30, cookies={"darkroom_session": "ended"}) as browser:
         assert browser.get(url).status_code == 200

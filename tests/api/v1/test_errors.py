@@ -108,7 +108,10 @@ def down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         Settings(data_dir=folder / "data", database_url=DOWN_URL, storage_url="memory://")
     )
     try:
-        with serve(create_app(runtime=rt)) as url, httpx.Client(base_url=url, timeout=10) as http:
+        with (
+            serve(create_app(runtime=rt)) as url,
+            httpx.Client(base_url=url, timeout=10) as http,
+        ):
             yield http
     finally:
         rt.close()

@@ -65,7 +65,7 @@ class World:
 
     def client(self, who: Who) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who in self.tokens else {}
-        return httpx.Client(base_url=self.base, headers=headers)
+        return httpx.Client(timeout=30, base_url=self.base, headers=headers)
 
     def image(self, *, private: bool, trashed: bool = False) -> int:
         """A new image uploaded by alice into the project's album."""
@@ -105,7 +105,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
             accounts.revoke_token(session, revoked, CredentialKind.TOKEN)
         tokens[Who.REVOKED] = revoked
         with httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {tokens[Who.UPLOADER]}"}
+            timeout=30, base_url=url, headers={"Authorization": f"Bearer {tokens[Who.UPLOADER]}"}
         ) as alice:
             album = alice.post(f"/v1/spaces/{SPACE}/albums", json={"name": "Site"}).json()["id"]
         yield World(base=url, rt=rt, tokens=tokens, album=album)

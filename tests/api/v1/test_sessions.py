@@ -96,13 +96,15 @@ def test_me_without_credentials_is_401(anonymous: httpx.Client) -> None:
 
 
 def test_me_with_a_made_up_session_cookie_is_401(base_url: str) -> None:
-    with httpx.Client(base_url=base_url, cookies={"darkroom_session": "made-up"}) as http:
+    with httpx.Client(
+        timeout=30, base_url=base_url, cookies={"darkroom_session": "made-up"}
+    ) as http:
         answer = http.get("/v1/me")
     assert answer.status_code == 401
 
 
 def test_an_ended_sessions_401_clears_its_cookies(base_url: str) -> None:
-    with httpx.Client(base_url=base_url, cookies={"darkroom_session": "ended"}) as http:
+    with httpx.Client(timeout=30, base_url=base_url, cookies={"darkroom_session": "ended"}) as http:
         answer = http.get("/v1/spaces")
     cleared = _set_cookies(answer)
     assert answer.status_code == 401
@@ -113,7 +115,7 @@ def test_an_ended_sessions_401_clears_its_cookies(base_url: str) -> None:
 def test_an_ended_sessions_cookie_sent_again_and_again_does_not_hold_up_login(
     base_url: str,
 ) -> None:
-    with httpx.Client(base_url=base_url) as http:
+    with httpx.Client(timeout=30, base_url=base_url) as http:
         for _ in range(10):
             http.get("/v1/me", headers={"Cookie": "darkroom_session=ended"})
         answer = http.post("/v1/session", json={"username": "alice", "password": PASSWORD})
@@ -179,7 +181,9 @@ def test_logout_ends_the_session_and_clears_the_cookies(alice: Client, base_url:
     answer = alice.delete("/v1/session")
     assert answer.status_code == 204
     assert 'darkroom_session=""' in answer.headers.get("set-cookie", "")
-    with httpx.Client(base_url=base_url, cookies={"darkroom_session": cookie}) as replay:
+    with httpx.Client(
+        timeout=30, base_url=base_url, cookies={"darkroom_session": cookie}
+    ) as replay:
         assert replay.get("/v1/me").status_code == 401
 
 

@@ -155,7 +155,7 @@ def test_a_request_body_over_the_v1_cap_is_413_before_it_is_read(
     capped: tuple[str, Users],
 ) -> None:
     url, _ = capped
-    with httpx.Client(base_url=url) as http:
+    with httpx.Client(timeout=30, base_url=url) as http:
         login = http.post("/v1/session", json={"username": "alice", "password": PASSWORD})
         csrf = login.json()["csrf_token"]
         answer = http.post(
