@@ -15,7 +15,7 @@ from typing import Any
 import pyvips
 
 from darkroom.errors import Invalid, TooLarge, Unsupported
-from darkroom.media import _placeholder
+from darkroom.media import _dhash, _placeholder
 from darkroom.media._placeholder import PLACEHOLDER_SIDE
 from darkroom.media._vips import (
     FAIL_ON,
@@ -188,6 +188,14 @@ def make_placeholder(source: Path | bytes) -> str:
     with vips_errors():
         small = _resize(source, RenderSpec(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE))
         return _placeholder.of_image(small)
+
+
+def make_perceptual_hash(source: Path | bytes) -> int:
+    """The 64-bit dHash (``media._dhash``) of an original or mezzanine, upright, hashed from the
+    same small rendition as the placeholder."""
+    require_decodable(sniff_source(source))
+    with vips_errors():
+        return _dhash.of_image(_resize(source, RenderSpec(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE)))
 
 
 def _mezzanine_of(upright: Any) -> Rendered:
