@@ -1,7 +1,8 @@
 """Fill in what blobs stored before darkroom made placeholders lack: the placeholder and the
 EXIF facts (camera, lens, exposure; date and place where they are missing).
 
-A blob whose ``placeholder`` is NULL has not been backfilled (ingest always makes one). Blobs are
+A blob whose ``perceptual_hash`` is NULL has not been backfilled (ingest always makes one; blobs
+stored before migration 0009 have a placeholder but no hash, and get both made again). Blobs are
 visited in order of their hash, a batch at a time, each batch written in one short transaction
 after its images were read and decoded outside of it: stopping loses at most one batch, and the
 next run starts with what is still missing. The work of one run is bounded too: a blob that
@@ -20,7 +21,7 @@ from darkroom.core.blobs import blob_key
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Blob
 from darkroom.errors import DarkroomError
-from darkroom.media import make_placeholder, read_facts
+from darkroom.media import make_perceptual_hash, make_placeholder, read_facts
 
 BATCH_SIZE = 100
 
@@ -41,9 +42,9 @@ class BackfillReport:
 
 
 def pending(rt: Runtime) -> int:
-    """How many blobs have no placeholder yet."""
+    """How many blobs have no perceptual hash (nor, before 0008, placeholder) yet."""
     with rt.reading() as session:
-        count = select(func.count()).select_from(Blob).where(Blob.placeholder.is_(None))
+        count = select(func.count()).select_from(Blob).where(Blob.perceptual_hash.is_(None))
         return session.scalar(count) or 0
 
 
@@ -83,7 +84,7 @@ def _next_batch(rt: Runtime, after: str, size: int) -> list[Any]:
         return list(
             session.execute(
                 select(Blob.sha256, Blob.mezzanine_key, Blob.taken_at, Blob.gps_lat, Blob.gps_long)
-                .where(Blob.placeholder.is_(None), Blob.sha256 > after)
+                .where(Blob.perceptual_hash.is_(None), Blob.sha256 > after)
                 .order_by(Blob.sha256)
                 .limit(size)
             )
@@ -101,8 +102,10 @@ def _filled(rt: Runtime, row: Any) -> dict[str, Any]:
     with rt.cpu_slot("backfill"):
         facts = read_facts(original)
         placeholder = make_placeholder(mezzanine or original)
+        perceptual_hash = make_perceptual_hash(mezzanine or original)
     values: dict[str, Any] = {
         "placeholder": placeholder,
+        "perceptual_hash": perceptual_hash,
         "camera_make": facts.camera_make,
         "camera_model": facts.camera_model,
         "lens": facts.lens,
@@ -126,7 +129,7 @@ def _write(rt: Runtime, changes: list[tuple[str, dict[str, Any]]]) -> None:
             # Still unfilled: a concurrent run (or a new ingest of the same bytes) may have won.
             session.execute(
                 update(Blob)
-                .where(Blob.sha256 == sha256, Blob.placeholder.is_(None))
+                .where(Blob.sha256 == sha256, Blob.perceptual_hash.is_(None))
                 .values(**values)
             )
 

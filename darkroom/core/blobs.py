@@ -189,6 +189,7 @@ def _save(rt: Runtime, spooled: Spooled, info: ImageInfo, made: Renditions) -> B
         iso=facts.iso,
         focal_length=facts.focal_length,
         placeholder=made.placeholder,
+        perceptual_hash=made.perceptual_hash,
     )
     mezzanine = made.mezzanine
     if mezzanine is not None:

@@ -206,6 +206,8 @@ class Blob(Base):
     mezzanine_key: Mapped[str | None] = mapped_column(String(255))
     # Base64 ThumbHash painted while the image loads; None until made (ingest or backfill).
     placeholder: Mapped[str | None] = mapped_column(String(64))
+    # 64-bit dHash for near-duplicates, signed (media._dhash.signed); None until made.
+    perceptual_hash: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -13,6 +13,7 @@ from itertools import pairwise
 from typing import Any
 
 HASH_BITS = 64
+_MASK = (1 << HASH_BITS) - 1
 _COLUMNS, _ROWS = 9, 8
 
 
@@ -31,6 +32,11 @@ def of_image(image: Any) -> int:
     return bits
 
 
+def signed(bits: int) -> int:
+    """``bits`` as a signed 64-bit integer (two's complement), as an SQL BIGINT holds it."""
+    return bits - (1 << HASH_BITS) if bits >> (HASH_BITS - 1) else bits
+
+
 def distance(a: int, b: int) -> int:
     """How many of the 64 bits two hashes differ in (their Hamming distance)."""
-    return (a ^ b).bit_count()
+    return ((a ^ b) & _MASK).bit_count()  # signed or unsigned alike

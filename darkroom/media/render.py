@@ -138,10 +138,12 @@ def render(source: Path | bytes, spec: RenderSpec) -> Rendered:
 @dataclass(frozen=True)
 class Renditions:
     """What ingest makes from an original in one decode: the mezzanine (``None`` when the
-    original is its own) and the placeholder (base64 ThumbHash)."""
+    original is its own), the placeholder (base64 ThumbHash) and the perceptual hash (signed
+    64-bit dHash)."""
 
     mezzanine: Rendered | None
     placeholder: str
+    perceptual_hash: int
 
 
 def make_mezzanine(path: Path) -> Rendered | None:
@@ -172,13 +174,15 @@ def make_renditions(path: Path) -> Renditions:
         fits = max(header.width, header.height) <= MEZZANINE_SIDE
         frames = int(header.get("n-pages")) if "n-pages" in header.get_fields() else 1
         upright = _fitted(path, spec).copy_memory()  # every pixel of the first frame, once
-        placeholder = _placeholder.of_image(_srgb(_shrunk(upright, PLACEHOLDER_SIDE)))
+        small = _srgb(_shrunk(upright, PLACEHOLDER_SIDE)).copy_memory()
+        placeholder = _placeholder.of_image(small)
+        perceptual_hash = _dhash.signed(_dhash.of_image(small))
         rendered = None
         if not (fits and fmt in {ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP}):
             rendered = _mezzanine_of(upright)
     if frames > 1:  # only the first frame was decoded
         decode_fully(path, fmt)
-    return Renditions(mezzanine=rendered, placeholder=placeholder)
+    return Renditions(mezzanine=rendered, placeholder=placeholder, perceptual_hash=perceptual_hash)
 
 
 def make_placeholder(source: Path | bytes) -> str:
@@ -191,11 +195,13 @@ def make_placeholder(source: Path | bytes) -> str:
 
 
 def make_perceptual_hash(source: Path | bytes) -> int:
-    """The 64-bit dHash (``media._dhash``) of an original or mezzanine, upright, hashed from the
-    same small rendition as the placeholder."""
+    """The 64-bit dHash (``media._dhash``, signed) of an original or mezzanine, upright, hashed
+    from the same small rendition as the placeholder."""
     require_decodable(sniff_source(source))
     with vips_errors():
-        return _dhash.of_image(_resize(source, RenderSpec(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE)))
+        return _dhash.signed(
+            _dhash.of_image(_resize(source, RenderSpec(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE)))
+        )
 
 
 def _mezzanine_of(upright: Any) -> Rendered:

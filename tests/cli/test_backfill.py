@@ -50,7 +50,13 @@ def _old_blobs(core: Runtime, count: int = 1, *, width: int = 64, height: int = 
         shas.append(images.ingest(core, scope, album, io.BytesIO(data), NewImage()).blob_sha256)
     with core.transaction() as session:
         session.execute(
-            update(Blob).values(placeholder=None, camera_make=None, camera_model=None, lens=None)
+            update(Blob).values(
+                placeholder=None,
+                perceptual_hash=None,
+                camera_make=None,
+                camera_model=None,
+                lens=None,
+            )
         )
     return shas
 

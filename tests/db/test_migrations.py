@@ -29,7 +29,7 @@ def test_upgrade_twice_is_a_no_op(runtime: Runtime) -> None:
     migrate.upgrade(runtime.engine)
     with runtime.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
         )
 
 
@@ -199,6 +199,29 @@ def test_downgrade_from_0008_drops_the_photo_facts_and_keeps_the_blobs(
     assert not PHOTO_FACTS & _blob_columns(empty_database)
     with empty_database.connect() as connection:
         assert connection.execute(text("SELECT sha256 FROM blobs")).scalars().all() == ["ab"]
+
+
+def test_upgrade_to_0009_leaves_existing_blobs_without_a_perceptual_hash(
+    empty_database: Engine,
+) -> None:
+    migrate.upgrade(empty_database, "0008")
+    with empty_database.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO blobs (sha256, format, byte_size, width, height, frames, created_at) "
+                "VALUES ('ab', 'jpeg', 10, 4, 3, 1, CURRENT_TIMESTAMP)"
+            )
+        )
+    migrate.upgrade(empty_database, "0009")
+    with empty_database.connect() as connection:
+        row = connection.execute(text("SELECT * FROM blobs")).mappings().one()
+    assert row["sha256"] == "ab" and row["perceptual_hash"] is None
+
+
+def test_downgrade_from_0009_drops_the_perceptual_hash(empty_database: Engine) -> None:
+    migrate.upgrade(empty_database, "0009")
+    migrate.downgrade(empty_database, "0008")
+    assert "perceptual_hash" not in _blob_columns(empty_database)
 
 
 def test_instances_migrating_at_once_both_succeed(empty_database: Engine) -> None:

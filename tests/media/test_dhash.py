@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from darkroom.errors import Unsupported
 from darkroom.media import make_perceptual_hash
-from darkroom.media._dhash import HASH_BITS, distance, of_image
+from darkroom.media._dhash import HASH_BITS, distance, of_image, signed
 
 COPY_BITS = 4
 """At most this many bits apart for a copy of the same picture."""
@@ -93,3 +93,9 @@ def test_distance_is_a_symmetric_bit_count_within_64(a: int, b: int) -> None:
     assert distance(a, b) == distance(b, a)
     assert 0 <= distance(a, b) <= HASH_BITS
     assert (distance(a, b) == 0) == (a == b)
+
+
+@given(bits=st.integers(0, 2**HASH_BITS - 1))
+def test_a_signed_hash_fits_a_bigint_and_keeps_its_bits(bits: int) -> None:
+    assert -(2**63) <= signed(bits) < 2**63
+    assert distance(signed(bits), bits) == 0
