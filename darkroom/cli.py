@@ -27,7 +27,7 @@ from darkroom.api import vocabulary
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
 from darkroom.config import Settings
-from darkroom.core import accounts, backfill, credentials, gc, logins, spaces, verify
+from darkroom.core import accounts, backfill, credentials, duplicates, gc, logins, spaces, verify
 from darkroom.core.access import Role, SpaceRole
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.core.values import parse_duration
@@ -699,3 +699,47 @@ def _backfill_progress(
 
 def _failed_line(visited: backfill.Visited) -> str:
     return f"[red]failed[/red] {visited.sha256}: {escape(visited.error or '')}"
+
+
+# --- duplicates: the same picture more than once in a space ------------------------------------
+
+
+@app.command("duplicates")
+def list_duplicates(
+    ctx: typer.Context,
+    space: Annotated[str, typer.Argument(help="KIND:ID, e.g. moov-account:acct1")],
+    distance: Annotated[
+        int,
+        typer.Option("--distance", min=0, max=64, help="Most bits apart for a near copy (of 64)."),
+    ] = duplicates.NEAR_DISTANCE,
+) -> None:
+    """List the images of SPACE that are the same picture: exact copies (the same bytes) and
+    near ones (resized, recompressed or lightly cropped). Trashed images are left out."""
+    with _runtime(ctx) as runtime:
+        with runtime.reading() as session:
+            kind, external_id = spaces.parse_ref(space, vocabulary.SPACE_KINDS)
+            found = spaces.find(session, kind, external_id)
+            if found is None:
+                raise BadInput(f"{space} does not exist")
+            space_id = found.id
+        groups = duplicates.find_groups(runtime, space_id, distance=distance)
+    if groups:
+        console.print(_duplicates_table(groups))
+    exact = sum(group.exact for group in groups)
+    console.print(f"{exact} exact and {len(groups) - exact} near groups in {escape(space)}")
+
+
+def _duplicates_table(groups: list[duplicates.Group]) -> Table:
+    table = Table("group", "kind", "image", "name", "size", "bytes")
+    for number, group in enumerate(groups, start=1):
+        for member in group.members:
+            table.add_row(
+                str(number),
+                "exact" if group.exact else "near",
+                str(member.image_id),
+                escape(member.name),
+                f"{member.width}x{member.height}",
+                str(member.byte_size),
+            )
+        table.add_section()
+    return table

@@ -50,3 +50,14 @@ def gif_on_screen(screen_width: int, screen_height: int) -> bytes:
     frame = b"\x2c" + bytes(4) + (1).to_bytes(2, "little") * 2 + b"\x00"  # at 0,0, 1x1
     pixels = b"\x02\x02\x44\x01\x00"  # LZW minimum code size 2, one sub-block, end
     return header + table + frame + pixels + b"\x3b"
+
+
+def photo_like(seed: int, width: int = 1200, height: int = 900) -> pyvips.Image:
+    """A picture with a photo's smooth shapes, three differing bands, different for each seed:
+    near-duplicate tests need pictures whose copies stay alike and whose seeds do not."""
+    grey = (
+        pyvips.Image.gaussnoise(width // 20, height // 20, sigma=60, mean=128, seed=seed)
+        .resize(20, kernel="cubic")
+        .cast("uchar")
+    )
+    return grey.bandjoin([grey.rot180(), grey]).copy(interpretation="srgb")

@@ -14,6 +14,7 @@ Everything raises the domain errors of ``darkroom.errors`` (``Unsupported``, ``I
 thread pool in async code.
 """
 
+from darkroom.media._dhash import distance as perceptual_distance
 from darkroom.media._exif import NO_FACTS, PhotoFacts
 from darkroom.media.formats import SNIFF_BYTES, ImageFormat, sniff
 from darkroom.media.probe import ImageInfo, Limits, probe, read_facts, verify_decodes
@@ -48,6 +49,7 @@ __all__ = [
     "make_perceptual_hash",
     "make_placeholder",
     "make_renditions",
+    "perceptual_distance",
     "probe",
     "read_facts",
     "render",

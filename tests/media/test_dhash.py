@@ -12,24 +12,15 @@ from hypothesis import strategies as st
 from darkroom.errors import Unsupported
 from darkroom.media import make_perceptual_hash
 from darkroom.media._dhash import HASH_BITS, distance, of_image, signed
+from tests.images import photo_like
 
 COPY_BITS = 4
 """At most this many bits apart for a copy of the same picture."""
 
 
-def _picture(seed: int, width: int = 1200, height: int = 900) -> Any:
-    """A photo-like picture: smooth random shapes in three differing bands."""
-    grey = (
-        pyvips.Image.gaussnoise(width // 20, height // 20, sigma=60, mean=128, seed=seed)
-        .resize(20, kernel="cubic")
-        .cast("uchar")
-    )
-    return grey.bandjoin([grey.rot180(), grey]).copy(interpretation="srgb")
-
-
 @pytest.fixture(scope="module")
 def original() -> Any:
-    return _picture(seed=1)
+    return photo_like(seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +45,7 @@ def test_a_lightly_cropped_copy_is_a_few_bits_away(original: Any, original_hash:
 
 
 def test_unrelated_pictures_are_far_apart(original_hash: int) -> None:
-    others = [make_perceptual_hash(_picture(seed).jpegsave_buffer()) for seed in range(2, 10)]
+    others = [make_perceptual_hash(photo_like(seed).jpegsave_buffer()) for seed in range(2, 10)]
     assert min(distance(original_hash, other) for other in others) > 3 * COPY_BITS
 
 
@@ -68,7 +59,7 @@ def test_an_upright_copy_hashes_like_the_rotated_original(
 
 
 def test_transparency_is_hashed_as_on_white() -> None:
-    opaque = _picture(seed=3)
+    opaque = photo_like(seed=3)
     with_alpha = opaque.bandjoin_const([255])
     assert of_image(with_alpha) == of_image(opaque)
 
