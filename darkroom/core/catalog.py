@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, type_coerce
 from sqlalchemy.orm import Session
 
-from darkroom.core import access, albums, images, personal, spaces
+from darkroom.core import access, albums, duplicates, images, personal, spaces
 from darkroom.core.access import GUESTS, PERSONAL_SPACE, Actor, Scope, SpaceRole
 from darkroom.core.liveness import live_rows, unexpired_rows
 from darkroom.core.policy import AlbumPolicy, AlbumType
@@ -329,6 +329,40 @@ def find_image(rt: Runtime, actor: Actor, image_id: int) -> Found:
         return _found(
             scope, image_records(session, [image])[0], _space_ref(session, image.space_id)
         )
+
+
+MAX_SIMILAR = 100
+"""The most similar images one answer lists."""
+
+
+def similar_images(
+    rt: Runtime, actor: Actor, image_id: int, *, distance: int = duplicates.NEAR_DISTANCE
+) -> list[tuple[Found, int]]:
+    """The live images of image ``image_id``'s space that show the same picture (perceptual
+    hashes at most ``distance`` bits apart) and that ``actor`` sees, nearest first, with how
+    many bits apart they are. The image itself is left out; it must be live."""
+    scope = image_scope(rt, actor, image_id, write=False)
+    with rt.reading() as session:
+        image = images.get(session, scope, image_id)
+        wanted = session.get_one(Blob, image.blob_sha256).perceptual_hash
+        if wanted is None:  # not backfilled yet
+            return []
+        hits = duplicates.near(session, image.space_id, wanted, distance=distance)
+        rows = {
+            row.id: row
+            for row in session.scalars(select(Image).where(Image.id.in_([hit for hit, _ in hits])))
+        }
+        seen = [
+            (rows[hit], apart)
+            for hit, apart in hits
+            if hit != image_id and images.visible(scope, rows[hit])
+        ][:MAX_SIMILAR]
+        records = image_records(session, [row for row, _ in seen])
+        ref = _space_ref(session, image.space_id)
+        return [
+            (_found(scope, record, ref), apart)
+            for record, (_, apart) in zip(records, seen, strict=True)
+        ]
 
 
 def changeable_image(rt: Runtime, actor: Actor, image_id: int) -> tuple[Scope, ImageRecord]:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from darkroom.core.liveness import live_rows
 from darkroom.core.runtime import Runtime
 from darkroom.db.models import Blob, Image
 from darkroom.media import perceptual_distance
@@ -55,7 +57,7 @@ def _images_by_blob(rt: Runtime, space_id: int) -> tuple[dict[str, list[Member]]
         select(Image.id, Image.name, Blob.sha256, Blob.width, Blob.height, Blob.byte_size)
         .add_columns(Blob.perceptual_hash)
         .join(Blob, Blob.sha256 == Image.blob_sha256)
-        .where(Image.space_id == space_id, Image.deleted_at.is_(None))
+        .where(Image.space_id == space_id, live_rows())
         .order_by(Image.id)
     )
     by_blob: dict[str, list[Member]] = defaultdict(list)
@@ -87,3 +89,24 @@ def _near_components(hashes: dict[str, int], distance: int) -> list[list[str]]:
     for sha in hashes:
         components[root(sha)].append(sha)
     return [blobs for blobs in components.values() if len(blobs) > 1]
+
+
+def near(
+    session: Session, space_id: int, perceptual_hash: int, *, distance: int = NEAR_DISTANCE
+) -> list[tuple[int, int]]:
+    """(image id, bits apart) of the live images of a space whose picture is at most
+    ``distance`` bits from ``perceptual_hash``, nearest first."""
+    query = (
+        select(Image.id, Blob.perceptual_hash)
+        .join(Blob, Blob.sha256 == Image.blob_sha256)
+        .where(Image.space_id == space_id, live_rows(), Blob.perceptual_hash.is_not(None))
+    )
+    found = [
+        (image_id, perceptual_distance(perceptual_hash, other))
+        for image_id, other in session.execute(query)
+        if other is not None
+    ]
+    return sorted(
+        ((image_id, apart) for image_id, apart in found if apart <= distance),
+        key=lambda hit: (hit[1], hit[0]),
+    )

@@ -19,6 +19,7 @@ from starlette.datastructures import QueryParams
 
 from darkroom.api.common.params import parse_bool, parse_int, shown
 from darkroom.core.catalog import KEY_TYPES, Filters, Key, Sort, Span
+from darkroom.core.duplicates import NEAR_DISTANCE
 from darkroom.core.values import INT64_MAX, INT64_MIN
 from darkroom.errors import Invalid
 from darkroom.media import ImageFormat
@@ -62,6 +63,14 @@ def limit(query: QueryParams) -> int:
     if not text:
         return DEFAULT_LIMIT
     return parse_int(text, field="limit", minimum=1, maximum=MAX_LIMIT)
+
+
+def distance(query: QueryParams) -> int:
+    """How many of the 64 bits of a perceptual hash a similar image may differ in."""
+    text = query.get("distance")
+    if not text:
+        return NEAR_DISTANCE
+    return parse_int(text, field="distance", minimum=0, maximum=64)
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -177,6 +177,21 @@ async def image_detail(rt: RuntimeDep, caller: CallerDep, image_id: str) -> Resp
     return JSONResponse(wire.detail(found, _links(rt)))
 
 
+@router.get(
+    "/images/{image_id}/similar", summary="Other images of its space showing the same picture"
+)
+async def similar_images(
+    request: Request, rt: RuntimeDep, caller: CallerDep, image_id: str
+) -> Response:
+    wanted = _id(image_id, "image")
+    distance = params.distance(request.query_params)
+    hits = await _run(lambda: catalog.similar_images(rt, caller.actor, wanted, distance=distance))
+    links = _links(rt)
+    return JSONResponse(
+        {"items": [{**wire.listed(found, links), "distance": apart} for found, apart in hits]}
+    )
+
+
 @router.get("/images/{image_id}/content", summary="The image's bytes, or a variant")
 async def image_content(request: Request, rt: RuntimeDep, image_id: str) -> Response:
     """A signed link is all a request needs: its image is found once and remembered (no

@@ -17,6 +17,7 @@ EXPECTED = {
     ("patch", "/v1/images/{image_id}"),
     ("delete", "/v1/images/{image_id}"),
     ("get", "/v1/images/{image_id}/content"),
+    ("get", "/v1/images/{image_id}/similar"),
     ("post", "/v1/albums/{album_id}/images"),
     ("put", "/v1/albums/{album_id}/order"),
     ("post", "/v1/images/{image_id}/trash"),

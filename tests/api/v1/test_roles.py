@@ -140,6 +140,12 @@ OPS = [
         writes=False,
     ),
     Op(
+        "GET",
+        "/v1/images/{image_id}/similar",
+        lambda h, i: h.get(f"/v1/images/{i}/similar"),
+        writes=False,
+    ),
+    Op(
         "PATCH",
         "/v1/images/{image_id}",
         lambda h, i: h.patch(f"/v1/images/{i}", json={"starred": True}),
