@@ -14,6 +14,7 @@ Everything raises the domain errors of ``darkroom.errors`` (``Unsupported``, ``I
 thread pool in async code.
 """
 
+from darkroom.media._dhash import HASH_BITS as PERCEPTUAL_HASH_BITS
 from darkroom.media._dhash import distance as perceptual_distance
 from darkroom.media._exif import NO_FACTS, PhotoFacts
 from darkroom.media.formats import SNIFF_BYTES, ImageFormat, sniff
@@ -36,6 +37,7 @@ __all__ = [
     "MEZZANINE_QUALITY",
     "MEZZANINE_SIDE",
     "NO_FACTS",
+    "PERCEPTUAL_HASH_BITS",
     "SNIFF_BYTES",
     "Fit",
     "ImageFormat",
