@@ -96,6 +96,10 @@ def test_the_watch_sees_a_hash_made_inside_a_transaction(hashes: Hashes, rt: Run
     assert hashes.inside() == [True]
 
 
+# Each request hashes a password (on purpose slow); on a busy machine one takes over httpx's 5 s.
+WAIT_S = 30
+
+
 def test_no_password_is_hashed_inside_a_transaction_on_any_door(
     hashes: Hashes, rt: Runtime
 ) -> None:
@@ -106,20 +110,29 @@ def test_no_password_is_hashed_inside_a_transaction_on_any_door(
             )
             account = spaces.ensure(session, vocabulary.MOOV_ACCOUNT, MOOV_ACCOUNT)
             accounts.add_grant(session, ada, account)
-        admin = httpx.Client(base_url=base + "/admin/v1", auth=("root", "root's secret"))
+        admin = httpx.Client(
+            base_url=base + "/admin/v1", auth=("root", "root's secret"), timeout=WAIT_S
+        )
         with admin:
             assert admin.put("/users/ada/password", json={"password": "pw"}).status_code == 204
             assert admin.get("/credentials").status_code == 200
         moov = f"{base}/accounts/{MOOV_ACCOUNT}/images"
-        assert httpx.get(moov, headers=_basic("ada", "pw")).status_code == 200
-        assert httpx.get(moov, headers=_basic("ada", "wrong")).status_code == 401
-        assert httpx.get(moov, headers=_basic("nobody", "pw")).status_code == 401
+        assert httpx.get(moov, headers=_basic("ada", "pw"), timeout=WAIT_S).status_code == 200
+        assert httpx.get(moov, headers=_basic("ada", "wrong"), timeout=WAIT_S).status_code == 401
+        assert httpx.get(moov, headers=_basic("nobody", "pw"), timeout=WAIT_S).status_code == 401
         cyclos = {**_basic("ada", "pw"), "Content-Type": "application/json"}
-        assert httpx.get(f"{base}/api/auth", headers=_basic("ada", "wrong")).status_code == 401
+        assert (
+            httpx.get(
+                f"{base}/api/auth", headers=_basic("ada", "wrong"), timeout=WAIT_S
+            ).status_code
+            == 401
+        )
         by_email = {**_basic("ada@example.com", "other"), "Principal-Type": "email"}
-        assert httpx.get(f"{base}/api/auth", headers=by_email).status_code == 401
+        assert httpx.get(f"{base}/api/auth", headers=by_email, timeout=WAIT_S).status_code == 401
         accounts.forget_verified_passwords()
-        assert httpx.post(f"{base}/api/auth/session", headers=cyclos, content="{}").is_success
+        assert httpx.post(
+            f"{base}/api/auth/session", headers=cyclos, content="{}", timeout=WAIT_S
+        ).is_success
     assert len(hashes.runs) >= 8  # startup, password change, and each check above
     assert hashes.inside() == []
 
