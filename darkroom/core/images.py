@@ -57,6 +57,18 @@ class NewImage:
     taken_at: datetime | None = None
     gps_lat: float | None = None
     gps_long: float | None = None
+    identity: Identity | None = None  # kept from an export; None mints new ids
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The ids clients know an image by, and when it was made: an import restores them from an
+    export, so links and vendor ids keep working."""
+
+    uuid: str
+    public_id: str
+    key: str
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -127,10 +139,11 @@ def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: N
         album = _album_in(session, scope, album.id)
         blobs.admit(blob, AlbumPolicy.of(album), rt.settings.max_upload_bytes)
         replaced = _make_room(session, album)
+        identity = new.identity or _new_identity(blob)
         image = Image(
-            uuid=str(uuid.uuid4()),
-            public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
-            key=f"{secrets.token_urlsafe(KEY_BYTES)}.{ImageFormat(blob.format).extension}",
+            uuid=identity.uuid,
+            public_id=identity.public_id,
+            key=identity.key,
             space_id=scope.space_id,
             album_id=album.id,
             position=_next_position(session, album),
@@ -154,11 +167,31 @@ def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: N
             expires_at=new.expires_at,
             extras=dict(new.extras),
         )
+        if identity.created_at is not None:
+            image.created_at = identity.created_at
         _set_trades(image, _checked_trades(session, scope, new.trade_ids))
         _insert_unique(session, image)
     for sha in replaced:
         blobs.release(rt, sha)
     return image
+
+
+def _new_identity(blob: Blob) -> Identity:
+    return Identity(
+        uuid=str(uuid.uuid4()),
+        public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
+        key=f"{secrets.token_urlsafe(KEY_BYTES)}.{ImageFormat(blob.format).extension}",
+    )
+
+
+def identity_taken(session: Session, identity: Identity) -> bool:
+    """Whether an image already holds one of ``identity``'s ids (then an import mints new ones)."""
+    clash = select(Image.id).where(
+        (Image.uuid == identity.uuid)
+        | (Image.public_id == identity.public_id)
+        | (Image.key == identity.key)
+    )
+    return session.scalar(clash.limit(1)) is not None
 
 
 def _insert_unique(session: Session, image: Image) -> None:
