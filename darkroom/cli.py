@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -27,8 +28,20 @@ from darkroom.api import vocabulary
 from darkroom.api.cyclos import entities
 from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
 from darkroom.config import Settings
-from darkroom.core import accounts, backfill, credentials, duplicates, gc, logins, spaces, verify
-from darkroom.core.access import Role, SpaceRole
+from darkroom.core import (
+    accounts,
+    backfill,
+    credentials,
+    duplicates,
+    gc,
+    importing,
+    logins,
+    personal,
+    spaces,
+    verify,
+)
+from darkroom.core.access import Actor, Role, Scope, SpaceRole, trusted_scope
+from darkroom.core.records import UNBORN, SpaceRecord
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.core.values import parse_duration
 from darkroom.db import migrate as migrations
@@ -743,3 +756,175 @@ def _duplicates_table(groups: list[duplicates.Group]) -> Table:
             )
         table.add_section()
     return table
+
+
+# --- import: folders and zip files of photos, in through core's ingest -------------------------
+
+OPERATOR = Actor(principal_id=None, role=Role.ADMIN, name="darkroom import")
+
+
+@app.command("import")
+def import_photos(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path], typer.Argument(exists=True, help="Folders, zip files or single images.")
+    ],
+    into: Annotated[
+        str,
+        typer.Option(
+            "--into",
+            help="KIND:ID or KIND:ID/ALBUM. Without ALBUM, files go to an album named after "
+            "their folder or zip, and an export's files back to their own albums.",
+        ),
+    ],
+    company: Annotated[
+        str | None, typer.Option("--company", help="The company of a new procore-project.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every file and say what would happen.")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Files at once (default: CPUs).")
+    ] = None,
+) -> None:
+    """Import every image under PATHS into a space. Files are sniffed, checked and stored as
+    uploads are; sidecars (darkroom's .json, Google Takeout .json, XMP) give names, descriptions,
+    dates and places. Stopping is safe: a rerun skips what is already in. Exits 1 if a file
+    was refused."""
+    space_ref, _, album = into.partition("/")
+    with _runtime(ctx) as runtime:
+        scope = _import_scope(runtime, space_ref, company, dry_run=dry_run)
+        target = _import_target(scope, album.strip() or None)
+        found = list(importing.entries(paths))
+        with _import_progress(found, dry_run=dry_run) as heard:
+            try:
+                summary = importing.import_files(
+                    runtime, target, found, dry_run=dry_run, workers=workers, on_outcome=heard
+                )
+            except KeyboardInterrupt:
+                errors.print("interrupted: what was imported stays; run again to finish")
+                raise typer.Exit(code=130) from None
+    console.print(_import_table(summary))
+    console.print(_import_line(summary, len(found)))
+    if summary.counts[importing.Result.REFUSED]:
+        raise typer.Exit(code=1)
+
+
+def _import_scope(runtime: Runtime, ref: str, company: str | None, *, dry_run: bool) -> Scope:
+    """The scope an import writes in: a user's own space as that user, any other as the
+    operator; made if missing (not in a dry run)."""
+    kind, external_id = spaces.parse_ref(ref, vocabulary.SPACE_KINDS)
+    with runtime.transaction() as session:
+        if kind == vocabulary.CYCLOS_USER:
+            owner = accounts.find_principal(session, external_id)
+            owner_id = str(owner.id) if owner is not None else external_id
+            space = personal.space_of(session, int(owner_id)) if owner_id.isdigit() else None
+            if space is None:
+                raise BadInput(f"no user {external_id}")
+            return personal.system_scope(session, space)
+        found = spaces.find(session, kind, external_id)
+        if found is None and dry_run:
+            return trusted_scope(SpaceRecord(UNBORN, kind, external_id), OPERATOR)
+        space = found or _grant_target(session, kind, external_id, company)
+        return trusted_scope(space, OPERATOR, SpaceRole.MANAGER)
+
+
+def _import_target(scope: Scope, album: str | None) -> importing.Target:
+    home = vocabulary.IMPORT_ALBUMS.get(scope.space.kind)
+    if home is None:
+        return importing.Target(scope=scope, album_type=vocabulary.V1_GALLERY, album=album)
+    if album is not None:
+        raise BadInput(f"a {scope.space.kind} space has one album: leave out /{album}")
+    return importing.Target(scope=scope, album_type=home, one_album=True)
+
+
+@contextmanager
+def _import_progress(
+    found: list[importing.Entry], *, dry_run: bool
+) -> Iterator[Callable[[importing.Outcome], None]]:
+    """A bar of files and bytes on a terminal; elsewhere a plain line every 100 files. Refusals
+    are printed as they happen, in both."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    total_bytes = sum(entry.size for entry in found)
+    verb = "checking" if dry_run else "importing"
+    if console.is_terminal:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console) as bar:
+            files = bar.add_task(verb, total=total_bytes)
+            done = 0
+
+            def advance(outcome: importing.Outcome) -> None:
+                nonlocal done
+                done += 1
+                if outcome.result is importing.Result.REFUSED:
+                    bar.console.print(_refused_line(outcome))
+                bar.update(files, advance=outcome.size, description=f"{verb} {done}/{len(found)}")
+
+            yield advance
+        return
+    started, done, done_bytes = time.perf_counter(), 0, 0
+
+    def line(outcome: importing.Outcome) -> None:
+        nonlocal done, done_bytes
+        done += 1
+        done_bytes += outcome.size
+        if outcome.result is importing.Result.REFUSED:
+            console.print(_refused_line(outcome))
+        if done % IMPORT_LINE_EVERY == 0 or done == len(found):
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            console.print(
+                f"{done}/{len(found)} files, {done_bytes / MB:.1f} of {total_bytes / MB:.1f} MB,"
+                f" {rate:.1f} files/s"
+            )
+
+    yield line
+
+
+IMPORT_LINE_EVERY = 100
+MB = 1_000_000
+
+
+def _refused_line(outcome: importing.Outcome) -> str:
+    return f"[red]refused[/red] {escape(outcome.path)}: {escape(outcome.message or '')}"
+
+
+def _import_table(summary: importing.Summary) -> Table:
+    table = Table("result", "files")
+    for result in importing.Result:
+        if result is importing.Result.REFUSED:
+            for reason, count in sorted(summary.refused.items()):
+                table.add_row(f"refused: {reason}", str(count))
+        elif summary.counts[result]:
+            table.add_row(str(result), str(summary.counts[result]))
+    return table
+
+
+def _import_line(summary: importing.Summary, files: int) -> str:
+    counts = summary.counts
+    rate = summary.bytes_in / MB / max(summary.seconds, 1e-9)
+    done = (
+        f"{counts[importing.Result.WOULD_IMPORT]} would be imported"
+        if counts[importing.Result.WOULD_IMPORT]
+        else f"{counts[importing.Result.IMPORTED]} imported"
+    )
+    return (
+        f"{files} files in {summary.seconds:.1f} s: {done},"
+        f" {counts[importing.Result.PRESENT]} already present,"
+        f" {counts[importing.Result.REFUSED]} refused ({rate:.1f} MB/s)"
+    )

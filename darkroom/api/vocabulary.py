@@ -90,6 +90,9 @@ _GALLERY = AlbumPolicy(visible_to_guests=False)
 V1_GALLERY = AlbumType("gallery", _GALLERY)
 V1_GALLERY_DEDUPED = AlbumType("gallery", replace(_GALLERY, dedupe=True))
 V1_RESTORED_ALBUM = "Restored"  # where a restored image goes when its album is gone
+# Where ``darkroom import`` puts plain files in a space of each kind: the one album a door lists
+# (a Moov account's), so its clients see them; other kinds get gallery albums named after folders.
+IMPORT_ALBUMS: dict[str, AlbumType] = {MOOV_ACCOUNT: MOOV_IMAGES}
 SPACE_NAMES: dict[str, str] = {  # how /v1 names a space of each kind, before its id
     PROCORE_COMPANY: "Procore company",
     PROCORE_PROJECT: "Procore project",

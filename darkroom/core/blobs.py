@@ -123,6 +123,26 @@ def store_content(
     return store_and_use(rt, source, lambda blob: blob, formats=formats, max_bytes=max_bytes)
 
 
+def inspect(
+    rt: Runtime,
+    source: Source,
+    *,
+    formats: frozenset[ImageFormat] | None = None,
+    max_bytes: int | None = None,
+) -> ImageInfo:
+    """What ``store_content`` would find in ``source`` before it decodes (cap, sniff, header
+    limits, format), storing nothing: for dry runs. Pixels are not decoded, so a file whose
+    header reads but whose data is corrupt passes here and is refused only by a real ingest."""
+    cap = min(max_bytes or rt.settings.max_upload_bytes, rt.settings.max_upload_bytes)
+    with spool(source, directory=rt.spool_dir, max_bytes=cap) as spooled:
+        if spooled.size == 0:
+            raise Unsupported("empty file", field="image")
+        info = probe(spooled.path, rt.limits)
+    if formats is not None and info.format not in formats:
+        raise _refused(info.format, formats)
+    return info
+
+
 @metrics.counts_rejections
 def store_and_use(
     rt: Runtime,

@@ -58,6 +58,7 @@ class NewImage:
     gps_lat: float | None = None
     gps_long: float | None = None
     identity: Identity | None = None  # kept from an export; None mints new ids
+    position: int | None = None  # in the album; None puts it after the others
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: N
             key=identity.key,
             space_id=scope.space_id,
             album_id=album.id,
-            position=_next_position(session, album),
+            position=_next_position(session, album) if new.position is None else new.position,
             blob_sha256=blob.sha256,
             dedupe_sha256=blob.sha256 if album.dedupe else None,
             name=new.name,

@@ -1,0 +1,22 @@
+"""``darkroom import``: bring folders and zip files of photos in through core's ingest."""
+
+from darkroom.core.importing.run import (
+    Outcome,
+    Result,
+    Summary,
+    Target,
+    import_files,
+    reason_of,
+)
+from darkroom.core.importing.sources import Entry, entries
+
+__all__ = [
+    "Entry",
+    "Outcome",
+    "Result",
+    "Summary",
+    "Target",
+    "entries",
+    "import_files",
+    "reason_of",
+]
