@@ -45,7 +45,7 @@ from darkroom.core.records import UNBORN, SpaceRecord
 from darkroom.core.runtime import Runtime, open_runtime
 from darkroom.core.values import parse_duration
 from darkroom.db import migrate as migrations
-from darkroom.db.models import Space
+from darkroom.db.models import Principal, Space
 from darkroom.errors import DarkroomError, Invalid
 
 app = typer.Typer(help="darkroom: a self-hosted image service.", no_args_is_help=True)
@@ -816,17 +816,26 @@ def _import_scope(runtime: Runtime, ref: str, company: str | None, *, dry_run: b
     kind, external_id = spaces.parse_ref(ref, vocabulary.SPACE_KINDS)
     with runtime.transaction() as session:
         if kind == vocabulary.CYCLOS_USER:
-            owner = accounts.find_principal(session, external_id)
-            owner_id = str(owner.id) if owner is not None else external_id
-            space = personal.space_of(session, int(owner_id)) if owner_id.isdigit() else None
-            if space is None:
-                raise BadInput(f"no user {external_id}")
-            return personal.system_scope(session, space)
+            return _user_scope(session, external_id, dry_run=dry_run)
         found = spaces.find(session, kind, external_id)
         if found is None and dry_run:
             return trusted_scope(SpaceRecord(UNBORN, kind, external_id), OPERATOR)
         space = found or _grant_target(session, kind, external_id, company)
         return trusted_scope(space, OPERATOR, SpaceRole.MANAGER)
+
+
+def _user_scope(session: Session, user: str, *, dry_run: bool) -> Scope:
+    """User ``user``'s (a name or an id) own space, as that user."""
+    owner = accounts.find_principal(session, user)
+    if owner is None and user.isdigit():
+        owner = session.get(Principal, int(user))
+    if owner is None:
+        raise BadInput(f"no user {user}")
+    found = spaces.find(session, vocabulary.CYCLOS_USER, str(owner.id))
+    if found is None and dry_run:
+        unborn = SpaceRecord(UNBORN, vocabulary.CYCLOS_USER, str(owner.id))
+        return trusted_scope(unborn, accounts.actor_of(owner), SpaceRole.MANAGER)
+    return personal.system_scope(session, found or personal.space_of(session, owner.id))
 
 
 def _import_target(scope: Scope, album: str | None) -> importing.Target:

@@ -341,3 +341,20 @@ def test_a_jpeg_of_a_few_bytes_is_imported(data_dir: Path, tmp_path: Path, core:
     (folder / "dot.jpg").write_bytes(jpeg(1, 1))
     assert run(data_dir, "import", str(folder), "--into", SPACE).exit_code == 0
     assert imported(core) == [("tiny", "dot.jpg", 1)]
+
+
+def test_a_dry_run_into_a_user_space_makes_no_space(
+    data_dir: Path, library: Path, core: Runtime
+) -> None:
+    make_actor(core, "alice")
+    result = run(data_dir, "import", str(library), "--into", "cyclos-user:alice", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "3 would be imported" in result.output
+    with core.reading() as session:
+        assert session.scalar(select(Space.id)) is None
+
+
+def test_a_malformed_space_is_a_usage_error(data_dir: Path, library: Path) -> None:
+    result = run(data_dir, "import", str(library), "--into", "bucket:1")
+    assert result.exit_code == 2
+    assert "unknown space kind 'bucket'" in result.output
