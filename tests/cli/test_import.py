@@ -358,3 +358,19 @@ def test_a_malformed_space_is_a_usage_error(data_dir: Path, library: Path) -> No
     result = run(data_dir, "import", str(library), "--into", "bucket:1")
     assert result.exit_code == 2
     assert "unknown space kind 'bucket'" in result.output
+
+
+def test_copies_in_an_imported_folder_are_grouped_by_duplicates(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    for seed in (1, 2, 3):
+        picture = photo_like(seed, 640, 480)
+        (folder / f"IMG_{seed}.jpg").write_bytes(picture.jpegsave_buffer(Q=90))
+        (folder / f"IMG_{seed}-small.jpg").write_bytes(picture.resize(0.5).jpegsave_buffer(Q=70))
+    (folder / "IMG_1 (1).jpg").write_bytes((folder / "IMG_1.jpg").read_bytes())
+    assert run(data_dir, "import", str(folder), "--into", SPACE).exit_code == 0
+    found = run(data_dir, "duplicates", SPACE)
+    assert found.exit_code == 0, found.output
+    assert "1 exact and 3 near groups in procore-company:7" in found.output
