@@ -9,6 +9,7 @@ with ``truth.json``: for each copy, the file it copies and how.
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from dataclasses import dataclass
@@ -45,7 +46,8 @@ class Library:
 
 def library(work: Path, count: int, *, seed: int = 13) -> Library:
     """The library of ``count`` files under ``work`` (made when missing)."""
-    folder = work / f"library-{count}-v{VERSION}"
+    heic = _heic_encoder()
+    folder = work / f"library-{count}-v{VERSION}{'-heic' if heic else ''}"
     truth_file = folder.parent / f"{folder.name}.truth.json"
     if truth_file.exists():
         return Library(folder / "photos", json.loads(truth_file.read_text()))
@@ -54,7 +56,6 @@ def library(work: Path, count: int, *, seed: int = 13) -> Library:
     chance = random.Random(seed)
     originals: list[tuple[str, Any]] = []
     truth: dict[str, dict[str, str]] = {}
-    heic = _heic_encoder()
     for number in range(count):
         name = f"{'DCIM' if number % 2 else 'Laptop'}/IMG_{number:04d}"
         roll = chance.random()
@@ -115,7 +116,7 @@ def _heic_encoder() -> Any:
         heif = pillow_heif.from_bytes(
             mode="RGB", size=(pixels.width, pixels.height), data=pixels.write_to_memory()
         )
-        out = __import__("io").BytesIO()
+        out = io.BytesIO()
         heif.save(out, quality=80)
         return out.getvalue()
 

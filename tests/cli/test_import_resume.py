@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from darkroom.core.blobs import blob_key
 from tests.cli.runner import run
@@ -39,8 +40,16 @@ def _count(database: Path) -> int:
             return 0
 
 
-def _import_until_some_are_in(data_dir: Path, folder: Path) -> int:
-    """Start an import of ``folder``, SIGKILL it once a few images are in; how many were."""
+class Stopped(NamedTuple):
+    images: int  # in the database once the process ended
+    exit_code: int
+
+
+def _import_until_some_are_in(
+    data_dir: Path, folder: Path, stop: signal.Signals = signal.SIGKILL
+) -> Stopped:
+    """Start an import of ``folder``, send it ``stop`` once a few images are in; how many were
+    in once it ended."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DARKROOM_")}
     command = [sys.executable, "-m", "darkroom", "--data-dir", str(data_dir), "import"]
     process = subprocess.Popen(
@@ -56,16 +65,18 @@ def _import_until_some_are_in(data_dir: Path, folder: Path) -> int:
             if database.exists() and _count(database) >= 5:
                 break
             time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)
+        process.send_signal(stop)
+        process.wait(timeout=WAIT_S)
     finally:
+        process.kill()
         process.wait()
-    return _count(database)
+    return Stopped(_count(database), process.returncode)
 
 
 def test_a_rerun_after_a_kill_imports_the_rest_and_nothing_twice(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     folder = _library(tmp_path)
-    before = _import_until_some_are_in(data_dir, folder)
+    before = _import_until_some_are_in(data_dir, folder).images
     assert 5 <= before < FILES, "the import should have been killed part-way"
 
     again = run(data_dir, "import", str(folder), "--into", SPACE)
@@ -79,9 +90,19 @@ def test_a_rerun_after_a_kill_imports_the_rest_and_nothing_twice(tmp_path: Path)
 def test_every_image_a_killed_import_left_has_its_bytes_whole(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     folder = _library(tmp_path)
-    assert _import_until_some_are_in(data_dir, folder) >= 5
+    assert _import_until_some_are_in(data_dir, folder).images >= 5
     with sqlite3.connect(data_dir / "darkroom.db") as connection:
         rows = connection.execute("SELECT name, blob_sha256 FROM images").fetchall()
     for name, sha256 in rows:
         stored = data_dir / "blobs" / blob_key(sha256)  # the local store's folder
         assert stored.read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_ctrl_c_stops_an_import_with_130_and_a_rerun_finishes_it(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    folder = _library(tmp_path)
+    before, exit_code = _import_until_some_are_in(data_dir, folder, signal.SIGINT)
+    assert exit_code == 130
+    assert 5 <= before < FILES, "the import should have been stopped part-way"
+    again = run(data_dir, "import", str(folder), "--into", SPACE)
+    assert f"{FILES - before} imported, {before} already present, 0 refused" in again.output
