@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+import pytest
+
 from darkroom.core.blobs import blob_key
 from tests.cli.runner import run
 from tests.images import photo_like
@@ -23,8 +25,10 @@ SPACE = "procore-company:7"
 WAIT_S = 60.0
 
 
-def _library(root: Path) -> Path:
-    folder = root / "Camera"
+@pytest.fixture(scope="module")
+def camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of photos, made once for the module (the imports only read it)."""
+    folder = tmp_path_factory.mktemp("library") / "Camera"
     folder.mkdir()
     for seed in range(FILES):
         picture = photo_like(seed, 1200, 900)
@@ -73,9 +77,10 @@ def _import_until_some_are_in(
     return Stopped(_count(database), process.returncode)
 
 
-def test_a_rerun_after_a_kill_imports_the_rest_and_nothing_twice(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    folder = _library(tmp_path)
+def test_a_rerun_after_a_kill_imports_the_rest_and_nothing_twice(
+    tmp_path: Path, camera: Path
+) -> None:
+    data_dir, folder = tmp_path / "data", camera
     before = _import_until_some_are_in(data_dir, folder).images
     assert 5 <= before < FILES, "the import should have been killed part-way"
 
@@ -87,9 +92,8 @@ def test_a_rerun_after_a_kill_imports_the_rest_and_nothing_twice(tmp_path: Path)
     assert sorted(names) == [f"IMG_{seed:04d}.jpg" for seed in range(FILES)]
 
 
-def test_every_image_a_killed_import_left_has_its_bytes_whole(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    folder = _library(tmp_path)
+def test_every_image_a_killed_import_left_has_its_bytes_whole(tmp_path: Path, camera: Path) -> None:
+    data_dir, folder = tmp_path / "data", camera
     assert _import_until_some_are_in(data_dir, folder).images >= 5
     with sqlite3.connect(data_dir / "darkroom.db") as connection:
         rows = connection.execute("SELECT name, blob_sha256 FROM images").fetchall()
@@ -98,9 +102,10 @@ def test_every_image_a_killed_import_left_has_its_bytes_whole(tmp_path: Path) ->
         assert stored.read_bytes() == (folder / name).read_bytes(), name
 
 
-def test_ctrl_c_stops_an_import_with_130_and_a_rerun_finishes_it(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    folder = _library(tmp_path)
+def test_ctrl_c_stops_an_import_with_130_and_a_rerun_finishes_it(
+    tmp_path: Path, camera: Path
+) -> None:
+    data_dir, folder = tmp_path / "data", camera
     before, exit_code = _import_until_some_are_in(data_dir, folder, signal.SIGINT)
     assert exit_code == 130
     assert 5 <= before < FILES, "the import should have been stopped part-way"
