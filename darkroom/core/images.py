@@ -63,13 +63,14 @@ class NewImage:
 
 @dataclass(frozen=True)
 class Identity:
-    """The ids clients know an image by, and when it was made: an import restores them from an
-    export, so links and vendor ids keep working."""
+    """The ids clients know an image by, and when it was made and last changed: an import
+    restores them from an export, so links, vendor ids and dates stay as they were."""
 
     uuid: str
     public_id: str
     key: str
     created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,8 @@ def create_from_blob(rt: Runtime, scope: Scope, album: Album, blob: Blob, new: N
         )
         if identity.created_at is not None:
             image.created_at = identity.created_at
+        if identity.updated_at is not None:
+            image.updated_at = identity.updated_at
         _set_trades(image, _checked_trades(session, scope, new.trade_ids))
         _insert_unique(session, image)
     for sha in replaced:

@@ -366,6 +366,7 @@ class _Importer:
             public_id=restored.public_id,
             key=restored.key,
             created_at=restored.created_at,
+            updated_at=restored.updated_at,
         )
         with self.rt.reading() as session:
             return None if images.identity_taken(session, identity) else identity

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-SIDECAR_SUFFIXES = frozenset({".json", ".xmp"})
+SIDECAR_SUFFIXES = frozenset({".json", ".xmp", ".aae"})  # .aae: an iPhone's edit steps
 MANIFEST_NAMES = frozenset({"manifest.json", "SHA256SUMS"})  # what an export writes beside files
 ZIP_SUFFIX = ".zip"
 MAX_SIDECAR_BYTES = 1024 * 1024  # a sidecar is a few KB; a bigger "sidecar" is not read
