@@ -7,36 +7,23 @@ is what migration 0008 leaves on blobs stored before it.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
 from darkroom.api import vocabulary
-from darkroom.config import Settings
 from darkroom.core import albums, backfill, images
 from darkroom.core.access import Role
 from darkroom.core.blobs import blob_key
 from darkroom.core.images import NewImage
-from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.runtime import Runtime
 from darkroom.db.models import Blob
 from tests import images as samples
 from tests.cli.runner import run
 from tests.conftest import make_actor, scope_for
 
 CAMERA = {"exif-ifd0-Make": "Leica", "exif-ifd0-Model": "Q3", "exif-ifd2-LensModel": "Summilux"}
-
-
-@pytest.fixture
-def core(data_dir: Path) -> Iterator[Runtime]:
-    """The core, on the data folder the CLI migrated."""
-    assert run(data_dir, "migrate").exit_code == 0
-    rt = open_runtime(Settings(data_dir=data_dir))
-    try:
-        yield rt
-    finally:
-        rt.close()
 
 
 def _old_blobs(core: Runtime, count: int = 1, *, width: int = 64, height: int = 48) -> list[str]:

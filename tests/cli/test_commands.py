@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,29 +10,17 @@ from click.testing import Result
 
 from darkroom.api import vocabulary
 from darkroom.cli import app
-from darkroom.config import Settings
 from darkroom.core import access, accounts, albums, images
 from darkroom.core.access import Role, SpaceRole
 from darkroom.core.accounts import CredentialKind
 from darkroom.core.blobs import blob_key
 from darkroom.core.images import NewImage
-from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.runtime import Runtime
 from darkroom.storage import LocalStore
 from tests import images as samples
 from tests.cli.runner import run as _run
 from tests.cli.runner import runner
 from tests.conftest import make_actor, scope_for
-
-
-@pytest.fixture
-def core(data_dir: Path) -> Iterator[Runtime]:
-    """The core, opened on the same data folder as the CLI (after the CLI has migrated it)."""
-    assert _run(data_dir, "migrate").exit_code == 0
-    rt = open_runtime(Settings(data_dir=data_dir))
-    try:
-        yield rt
-    finally:
-        rt.close()
 
 
 def _refused_cleanly(result: Result, exit_code: int) -> None:

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from darkroom.api import vocabulary
-from darkroom.config import Settings
 from darkroom.core import albums, duplicates, images
 from darkroom.core.access import Role, Scope
 from darkroom.core.images import NewImage
-from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.runtime import Runtime
 from tests.cli.runner import run
 from tests.conftest import make_actor, scope_for
 from tests.images import photo_like
 
 SPACE = "moov-account:acct1"
-
-
-@pytest.fixture
-def core(data_dir: Path) -> Iterator[Runtime]:
-    assert run(data_dir, "migrate").exit_code == 0
-    rt = open_runtime(Settings(data_dir=data_dir))
-    try:
-        yield rt
-    finally:
-        rt.close()
 
 
 @pytest.fixture

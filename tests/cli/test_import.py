@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from darkroom.config import Settings
 from darkroom.core import albums
 from darkroom.core.access import trusted_scope
 from darkroom.core.policy import AlbumPolicy, AlbumType
-from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.runtime import Runtime
 from darkroom.db.models import Album, Blob, Image, Space
 from tests.cli.runner import run
 from tests.conftest import make_actor
@@ -45,16 +43,6 @@ def library(tmp_path: Path) -> Path:
     (root / "day2" / "c.png").write_bytes(png(40, 30))
     (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
     return root
-
-
-@pytest.fixture
-def core(data_dir: Path) -> Iterator[Runtime]:
-    assert run(data_dir, "migrate").exit_code == 0
-    rt = open_runtime(Settings(data_dir=data_dir))
-    try:
-        yield rt
-    finally:
-        rt.close()
 
 
 def imported(core: Runtime) -> list[tuple[str, str, int]]:
