@@ -1,10 +1,11 @@
 """A generated photo library for the import benchmark: what a person brings from a phone and a
 laptop, with the truth about which files are copies of which, kept beside it.
 
-Mixed JPEG (q90), PNG and HEIC (when ``pillow-heif`` is installed) of 2 to 12 MP; 10% exact
-copies (the same bytes under another name) and 10% near copies (resized to 40-80% and saved
-again at q70, sometimes as another format). Made once under ``bench/.work/library-<count>``
-with ``truth.json``: for each copy, the file it copies and how.
+Mixed JPEG (q90) of 2 to 12 MP, PNG of 2 to 3 MP and HEIC of 2 to 5 MP (when ``pillow-heif``
+is installed; encoding is what bounds their size here); 10% exact copies (the same bytes under
+another name) and 10% near copies (resized to 40-80% and saved again as JPEG q70). Made once
+under ``bench/.work/library-<count>...`` with a truth file: for each copy, the file it copies
+and how.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench._images import _pixels
+import pyvips
 
-VERSION = 1
+VERSION = 2
 MEGAPIXELS = (2, 3, 5, 8, 12)
+HEIC_MEGAPIXELS = (2, 3, 5)  # x265 takes 5 s for 12 MP even at its fastest preset
+GRAIN_TILE = 509  # px: a prime, so the tiling lines up with no 8x8 block of the encoders
 EXACT_SHARE = NEAR_SHARE = 0.10
 PNG_MAX_MEGAPIXELS = 3  # a noisy PNG of 12 MP is 35 MB: past what phones and Moov take
 
@@ -81,10 +84,11 @@ def _original(
     photos: Path, name: str, number: int, chance: random.Random, heic: Any
 ) -> tuple[str, Any]:
     kind = chance.choices(["jpeg", "png", "heic"], weights=[6, 2, 2 if heic else 0])[0]
-    megapixels = chance.choice(MEGAPIXELS if kind != "png" else (2, PNG_MAX_MEGAPIXELS))
+    sizes = {"jpeg": MEGAPIXELS, "png": (2, PNG_MAX_MEGAPIXELS), "heic": HEIC_MEGAPIXELS}
+    megapixels = chance.choice(sizes[kind])
     width = int((megapixels * 1_000_000 * 4 / 3) ** 0.5) // 4 * 4
     height = width * 3 // 4
-    pixels = _pixels(width, height, number)
+    pixels = _picture(width, height, number)
     if kind == "jpeg":
         file, data = f"{name}.jpg", pixels.jpegsave_buffer(Q=90)
     elif kind == "png":
@@ -92,8 +96,21 @@ def _original(
     else:
         file, data = f"{name}.heic", heic(pixels)
     _write(photos / file, data)
-    # Near copies are made from a smaller decode: 12 MP pixels for each original would not fit.
-    return file, pixels.resize(0.5)
+    return file, pixels
+
+
+def _picture(width: int, height: int, seed: int) -> Any:
+    """Smooth colour fields of their own (what a perceptual hash sees: each seed a different
+    picture) under tiled sensor grain (what makes a 12 MP JPEG weigh 3.5 MB, as a phone's does)."""
+    fields = [
+        pyvips.Image.gaussnoise(16, 12, sigma=60, mean=128, seed=seed * 3 + band)
+        for band in range(3)
+    ]
+    smooth = fields[0].bandjoin(fields[1:]).resize(width / 16, vscale=height / 12, kernel="cubic")
+    grain = pyvips.Image.gaussnoise(GRAIN_TILE, GRAIN_TILE, sigma=5, mean=0, seed=seed)
+    tiled = grain.replicate(width // GRAIN_TILE + 1, height // GRAIN_TILE + 1)
+    tiled = tiled.crop(0, 0, width, height)
+    return (smooth + tiled.bandjoin([tiled, tiled])).cast("uchar").copy(interpretation="srgb")
 
 
 def _renamed(name: str, source: str) -> str:
@@ -117,7 +134,7 @@ def _heic_encoder() -> Any:
             mode="RGB", size=(pixels.width, pixels.height), data=pixels.write_to_memory()
         )
         out = io.BytesIO()
-        heif.save(out, quality=80)
+        heif.save(out, quality=80, enc_params={"preset": "ultrafast"})
         return out.getvalue()
 
     return encode
