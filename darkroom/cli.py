@@ -846,7 +846,17 @@ def _export_target(runtime: Runtime, text: str) -> tuple[int, str, str | None]:
 
 @contextmanager
 def _export_writer(output: ExportFormat, dest: str) -> Iterator[archive.Writer]:
-    """The folder or zip an export writes to; refuses a DEST that holds anything already."""
+    """The folder or zip an export writes to; refuses a DEST that holds anything already. A
+    failure to write (a full disk, a closed pipe) stops the export with one line."""
+    try:
+        with _writer(output, dest) as writer:
+            yield writer
+    except OSError as error:
+        raise CommandError(f"could not write {dest}: {error.strerror or error}") from None
+
+
+@contextmanager
+def _writer(output: ExportFormat, dest: str) -> Iterator[archive.Writer]:
     if output is ExportFormat.DIR:
         if dest == "-":
             raise BadInput("a folder export needs a folder; use --format zip for stdout")

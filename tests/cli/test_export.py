@@ -235,3 +235,14 @@ def test_a_zip_streams_to_stdout_through_a_pipe(
     (tmp_path / "out.zip").write_bytes(done.stdout)
     listed = subprocess.run(["unzip", "-tq", str(tmp_path / "out.zip")], capture_output=True)
     assert listed.returncode == 0, listed.stdout
+
+
+def test_a_destination_that_cannot_be_written_is_one_line_and_exit_1(
+    data_dir: Path, core: Runtime, scope: Scope, tmp_path: Path
+) -> None:
+    _library(core, scope)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run(data_dir, "export", SPACE, str(blocker / "out.zip"), "--format", "zip")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: could not write {blocker / 'out.zip'}")
