@@ -817,7 +817,7 @@ def export_space(
     albums = sum(1 for entry in plan.albums if entry.count)
     shown.print(
         f"exported {report.exported} images in {albums} albums of {escape(space_ref)}, "
-        f"{megabytes(report.byte_size)} in {report.seconds:.1f} s "
+        f"{megabytes(report.byte_size)} in {report.seconds:.2f} s "
         f"({rate(report.byte_size, report.seconds)})"
     )
     if report.failed:
