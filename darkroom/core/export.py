@@ -174,7 +174,7 @@ def plan(rt: Runtime, space_id: int, space_ref: str, *, album_id: int | None = N
         folders.append(folder)
         facts = _album_facts(album)
         entries.append(AlbumEntry(album.id, folder, facts, len(members)))
-        digits = max(MIN_DIGITS, len(str(len(members))))
+        digits = number_width(len(members))
         for number, image in enumerate(members, start=1):
             prefix = f"{number:0{digits}d}-"
             room = MAX_NAME_BYTES - len(SUFFIX) - len(prefix)  # the sidecar's name must fit too
@@ -192,6 +192,11 @@ def plan(rt: Runtime, space_id: int, space_ref: str, *, album_id: int | None = N
                 )
             )
     return Plan(space=space_ref, albums=tuple(entries), items=tuple(items))
+
+
+def number_width(count: int) -> int:
+    """Digits of the numbers in an album of ``count`` images, so they sort as they read."""
+    return max(MIN_DIGITS, len(str(count)))
 
 
 def _title(album: Album) -> str:

@@ -152,9 +152,9 @@ def test_album_folders_are_safe_and_unique_and_unnamed_door_albums_get_their_kin
     ]
 
 
-def test_numbers_are_as_wide_as_the_album_needs() -> None:
-    assert export.MIN_DIGITS == 4  # 0001 up to 9999; an album of 12,345 images has 00001-12345
-    assert f"{7:0{max(4, len(str(12345)))}d}" == "00007"
+@pytest.mark.parametrize(("count", "width"), [(0, 4), (1, 4), (9999, 4), (10000, 5), (123456, 6)])
+def test_numbers_are_as_wide_as_the_album_needs(count: int, width: int) -> None:
+    assert export.number_width(count) == width
 
 
 # --- names made safe -----------------------------------------------------------------------------
