@@ -521,3 +521,26 @@ def test_an_unnamed_door_album_is_chosen_by_its_kind(core: Runtime, owner: Scope
         session.flush()
         moov_id = moov.id
     assert export.choose_album(core, owner.space.id, "moov-account") == moov_id
+
+
+def test_in_a_zip_a_corrupt_original_stays_but_is_left_out_of_the_sums(
+    core: Runtime, owner: Scope, tmp_path: Path
+) -> None:
+    """A zip already streamed cannot take bytes back: the manifest and SHA256SUMS say which."""
+    album = _album(core, owner, "Mixed")
+    bad = _add(core, owner, album, samples.jpeg(seed=1), NewImage(name="bad.jpg"))
+    _add(core, owner, album, samples.jpeg(seed=2), NewImage(name="good.jpg"))
+    with core.reading() as session:
+        sha = session.get_one(Image, bad).blob_sha256
+    (tmp_path / "data" / "blobs" / blob_key(sha)).write_bytes(b"flipped bits")
+    plan = export.plan(core, owner.space.id, SPACE)
+    with (tmp_path / "out.zip").open("wb") as out:
+        report = export.run(core, plan, archive.ZipWriter(out))
+    assert report.exported == 1 and [done.item.image_id for done in report.failed] == [bad]
+    with zipfile.ZipFile(tmp_path / "out.zip") as read:
+        assert read.read("Mixed/0001-bad.jpg") == b"flipped bits"
+        assert "Mixed/0001-bad.jpg.json" not in read.namelist()
+        sums = read.read(export.SUMS).decode()
+        manifest = json.loads(read.read(export.MANIFEST))
+    assert sums == f"{hashlib.sha256(samples.jpeg(seed=2)).hexdigest()}  Mixed/0002-good.jpg\n"
+    assert [entry["path"] for entry in manifest["failed"]] == ["Mixed/0001-bad.jpg"]
