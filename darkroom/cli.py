@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,9 +30,11 @@ from darkroom.api.cyclos.entities import Destination, Entity, EntityKind
 from darkroom.config import Settings
 from darkroom.core import (
     accounts,
+    archive,
     backfill,
     credentials,
     duplicates,
+    export,
     gc,
     importing,
     logins,
@@ -47,6 +49,7 @@ from darkroom.core.values import parse_duration
 from darkroom.db import migrate as migrations
 from darkroom.db.models import Principal, Space
 from darkroom.errors import DarkroomError, Invalid
+from darkroom.progress import megabytes, progress, rate
 
 app = typer.Typer(help="darkroom: a self-hosted image service.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -758,6 +761,131 @@ def _duplicates_table(groups: list[duplicates.Group]) -> Table:
     return table
 
 
+# --- export: a space's originals, byte-identical, with their metadata beside them --------------
+
+
+class ExportFormat(StrEnum):
+    DIR = "dir"
+    ZIP = "zip"
+
+
+@app.command("export")
+def export_space(
+    ctx: typer.Context,
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="SPACE[/ALBUM]",
+            help="KIND:ID, e.g. moov-account:acct1; /ALBUM exports one album, by name or #ID.",
+        ),
+    ],
+    dest: Annotated[
+        str,
+        typer.Argument(
+            metavar="DEST", help="A new or empty folder; with --format zip a .zip file or -."
+        ),
+    ],
+    output: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="dir: a folder; zip: one zip file, or - for stdout."),
+    ] = ExportFormat.DIR,
+) -> None:
+    """Export every live image of SPACE (or of one album): the originals byte-identical, in
+    album order, as ALBUM/NNNN-NAME, each with a NAME.json sidecar holding what darkroom knows
+    of it, plus manifest.json and SHA256SUMS (`cd DEST && sha256sum -c SHA256SUMS`).
+
+    Trashed and expired images are left out, and so are temporary images (uploads not yet
+    attached to anything). Two albums with the same name: name one as SPACE/#ID. An existing
+    non-empty DEST is refused, never overwritten. Exits 1 if an original is missing or corrupt
+    in the store, after exporting all the others."""
+    to_stdout = output is ExportFormat.ZIP and dest == "-"
+    shown = errors if to_stdout else console  # stdout carries the zip itself
+    with _runtime(ctx) as runtime:
+        space_id, space_ref, album = _export_target(runtime, target)
+        album_id = None if album is None else export.choose_album(runtime, space_id, album)
+        plan = export.plan(runtime, space_id, space_ref, album_id=album_id)
+        totals = {"files": len(plan.items), "byte_size": plan.byte_size}
+        with _export_writer(output, dest) as writer, progress(shown, "exporting", **totals) as bar:
+
+            def done(item: export.Done) -> None:
+                if item.error is not None:
+                    kept = " (its bytes stay in the zip)" if writer.keeps_failed else ""
+                    errors.print(
+                        f"[red]failed[/red] image {item.item.image_id} "
+                        f"{escape(item.item.path)}: {escape(item.error)}{escape(kept)}"
+                    )
+                bar.advance(byte_size=0 if item.error else item.item.byte_size)
+
+            report = export.run(runtime, plan, writer, on_file=done)
+    albums = sum(1 for entry in plan.albums if entry.count)
+    shown.print(
+        f"exported {report.exported} images in {albums} albums of {escape(space_ref)}, "
+        f"{megabytes(report.byte_size)} in {report.seconds:.2f} s "
+        f"({rate(report.byte_size, report.seconds)})"
+    )
+    if report.failed:
+        errors.print(f"[red]{len(report.failed)} images could not be exported[/red]")
+        raise typer.Exit(code=1)
+
+
+def _export_target(runtime: Runtime, text: str) -> tuple[int, str, str | None]:
+    """(space id, space as KIND:ID, album or None) from SPACE[/ALBUM]. The whole text is tried
+    as a space first, since an id may hold a "/"; otherwise the album starts at the first "/"."""
+    space_text, _, album = text.partition("/")
+    candidates = [(text, None), (space_text, album)] if album else [(text, None)]
+    with runtime.reading() as session:
+        for ref, wanted in candidates:
+            try:
+                kind, external_id = spaces.parse_ref(ref, vocabulary.SPACE_KINDS)
+            except Invalid:
+                if wanted is None and album:
+                    continue  # not a space as a whole: try the part before the "/"
+                raise
+            found = spaces.find(session, kind, external_id)
+            if found is not None:
+                return found.id, ref, wanted
+    raise BadInput(f"{space_text} does not exist")
+
+
+@contextmanager
+def _export_writer(output: ExportFormat, dest: str) -> Iterator[archive.Writer]:
+    """The folder or zip an export writes to; refuses a DEST that holds anything already. A
+    failure to write (a full disk, a closed pipe) stops the export with one line."""
+    try:
+        with _writer(output, dest) as writer:
+            yield writer
+    except OSError as error:
+        raise CommandError(f"could not write {dest}: {error.strerror or error}") from None
+
+
+@contextmanager
+def _writer(output: ExportFormat, dest: str) -> Iterator[archive.Writer]:
+    if output is ExportFormat.DIR:
+        if dest == "-":
+            raise BadInput("a folder export needs a folder; use --format zip for stdout")
+        yield archive.FolderWriter(Path(dest))
+        return
+    if dest == "-":
+        stdout = sys.stdout.buffer  # read now: a test runner swaps sys.stdout
+        if stdout.isatty():
+            raise BadInput("refusing to write a zip to a terminal; redirect stdout or name a file")
+        yield archive.ZipWriter(stdout)
+        stdout.flush()
+        return
+    path = Path(dest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out = path.open("xb")
+    except FileExistsError:
+        raise BadInput(f"{dest} exists; an export never overwrites a file") from None
+    try:
+        with out:
+            yield archive.ZipWriter(out)
+    except BaseException:
+        path.unlink(missing_ok=True)  # a zip cut short is no use to anyone
+        raise
+
+
 # --- import: folders and zip files of photos, in through core's ingest -------------------------
 
 OPERATOR = Actor(principal_id=None, role=Role.ADMIN, name="darkroom import")
@@ -851,62 +979,17 @@ def _import_target(scope: Scope, album: str | None) -> importing.Target:
 def _import_progress(
     found: list[importing.Entry], *, dry_run: bool
 ) -> Iterator[Callable[[importing.Outcome], None]]:
-    """A bar of files and bytes on a terminal; elsewhere a plain line every 100 files. Refusals
-    are printed as they happen, in both."""
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
+    """The bar (or plain lines) of ``darkroom.progress``; refusals printed as they happen."""
+    label = "checking" if dry_run else "importing"
+    total = sum(entry.size for entry in found)
+    with progress(console, label, files=len(found), byte_size=total) as bar:
 
-    total_bytes = sum(entry.size for entry in found)
-    verb = "checking" if dry_run else "importing"
-    if console.is_terminal:
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-        )
-        with Progress(*columns, console=console) as bar:
-            files = bar.add_task(verb, total=total_bytes)
-            done = 0
+        def heard(outcome: importing.Outcome) -> None:
+            if outcome.result is importing.Result.REFUSED:
+                bar.note(_refused_line(outcome))
+            bar.advance(byte_size=outcome.size)
 
-            def advance(outcome: importing.Outcome) -> None:
-                nonlocal done
-                done += 1
-                if outcome.result is importing.Result.REFUSED:
-                    bar.console.print(_refused_line(outcome))
-                bar.update(files, advance=outcome.size, description=f"{verb} {done}/{len(found)}")
-
-            yield advance
-        return
-    started, done, done_bytes = time.perf_counter(), 0, 0
-
-    def line(outcome: importing.Outcome) -> None:
-        nonlocal done, done_bytes
-        done += 1
-        done_bytes += outcome.size
-        if outcome.result is importing.Result.REFUSED:
-            console.print(_refused_line(outcome))
-        if done % IMPORT_LINE_EVERY == 0 or done == len(found):
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            console.print(
-                f"{done}/{len(found)} files, {done_bytes / MB:.1f} of {total_bytes / MB:.1f} MB,"
-                f" {rate:.1f} files/s"
-            )
-
-    yield line
-
-
-IMPORT_LINE_EVERY = 100
-MB = 1_000_000
+        yield heard
 
 
 def _refused_line(outcome: importing.Outcome) -> str:
@@ -926,7 +1009,6 @@ def _import_table(summary: importing.Summary) -> Table:
 
 def _import_line(summary: importing.Summary, files: int) -> str:
     counts = summary.counts
-    rate = summary.bytes_in / MB / max(summary.seconds, 1e-9)
     done = (
         f"{counts[importing.Result.WOULD_IMPORT]} would be imported"
         if counts[importing.Result.WOULD_IMPORT]
@@ -935,5 +1017,5 @@ def _import_line(summary: importing.Summary, files: int) -> str:
     return (
         f"{files} files in {summary.seconds:.1f} s: {done},"
         f" {counts[importing.Result.PRESENT]} already present,"
-        f" {counts[importing.Result.REFUSED]} refused ({rate:.1f} MB/s)"
+        f" {counts[importing.Result.REFUSED]} refused ({rate(summary.bytes_in, summary.seconds)})"
     )

@@ -221,13 +221,25 @@ class _Importer:
         return known
 
     def _resolve_album(self, name: str, facts: AlbumFacts | None) -> _Album:
-        if self.dry_run:
-            with self.rt.reading() as session:
-                row = self._find_album(session, name, facts)
-                return _Album(row, _last_position(session, row))
-        with self.rt.transaction() as session:
-            row = self._find_album(session, name, facts) or self._make_album(session, name, facts)
+        opened = self.rt.reading() if self.dry_run else self.rt.transaction()
+        with opened as session:
+            if facts is not None and _held_elsewhere(session, self.target.scope, facts):
+                facts = self._gallery_instead(facts)
+            row = self._find_album(session, name, facts)
+            if row is None and not self.dry_run:
+                row = self._make_album(session, name, facts)
             return _Album(row, _last_position(session, row))
+
+    def _gallery_instead(self, facts: AlbumFacts) -> AlbumFacts:
+        """A gallery album of the same name, for an album whose outside id another space holds
+        (an export imported beside its original): the images come back, the vendor link not."""
+        return AlbumFacts.of(
+            self.target.album_type,
+            None,
+            name=facts.name or f"{facts.kind} {facts.external_id}",
+            private=facts.private,
+            position=facts.position,
+        )
 
     def _find_album(self, session: Session, name: str, facts: AlbumFacts | None) -> Album | None:
         scope = self.target.scope
@@ -393,6 +405,18 @@ class _Importer:
                     )
                 self._scopes[name] = known
         return known
+
+
+def _held_elsewhere(session: Session, scope: Scope, facts: AlbumFacts) -> bool:
+    """Whether another space has the album named by ``facts``' outside id (one across spaces)."""
+    if not facts.external_id:
+        return False
+    held = select(Album.id).where(
+        Album.kind == facts.kind,
+        Album.external_id == facts.external_id,
+        Album.space_id != scope.space_id,
+    )
+    return session.scalar(held.limit(1)) is not None
 
 
 def _last_position(session: Session, album: Album | None) -> int:
