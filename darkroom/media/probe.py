@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from darkroom.errors import TooLarge, Unsupported
-from darkroom.media import _gif
+from darkroom.media import _gif, _heic
 from darkroom.media._exif import PhotoFacts, read_exif
 from darkroom.media._markup import contains_markup
 from darkroom.media._vips import decode_fully, load, require_decodable, sniff_source, vips_errors
@@ -70,6 +70,8 @@ def probe(path: Path, limits: Limits) -> ImageInfo:
         frames = _int_field(header, fields, "n-pages", default=1)
         orientation = _int_field(header, fields, "orientation", default=1)
         width, height = header.width, header.height
+    if fmt is ImageFormat.HEIC:  # libheif turns the pixels itself; EXIF only where it does not
+        orientation = _heic.orientation(path.read_bytes(), _exif_block(header, fields))
     if orientation not in range(1, 9):
         orientation = 1
     if orientation >= 5:  # 5-8 are transposed: the stored width is the displayed height

@@ -15,7 +15,7 @@ from typing import Any
 import pyvips
 
 from darkroom.errors import Invalid, TooLarge, Unsupported
-from darkroom.media import _dhash, _placeholder
+from darkroom.media import _dhash, _heic, _placeholder
 from darkroom.media._placeholder import PLACEHOLDER_SIDE
 from darkroom.media._vips import (
     FAIL_ON,
@@ -233,7 +233,10 @@ def _fitted(source: Source, spec: RenderSpec) -> Any:
     }
     if spec.fit is Fit.COVER and spec.width and spec.height:
         options["crop"] = "centre"
-    if isinstance(source, bytes):
+    if sniff_source(source) is ImageFormat.HEIC:  # decoded upright by libheif, then resized
+        del options["fail_on"]
+        image = _heic.decode(source).thumbnail_image(width, **options)
+    elif isinstance(source, bytes):
         # thumbnail_buffer (libvips 8.18) ignores its fail_on argument; the loader options
         # string does reach the loader.
         options["option_string"] = f"fail_on={FAIL_ON}"
