@@ -73,6 +73,7 @@ def heic_photo(
     taken_at: str | None = None,
     gps: tuple[float, float] | None = None,
     quality: int = 80,
+    exif: bool = True,
 ) -> bytes:
     """An HEIC (HEVC, through pillow-heif's x265) that displays as ``width`` x ``height`` px with
     a red block in its top-left corner, so a test can tell upright from turned.
@@ -80,7 +81,8 @@ def heic_photo(
     ``orientation`` (1, 3, 6 or 8) is how the stored pixels must be turned to display upright:
     with ``rotation="irot"`` an ``irot`` box and the same EXIF Orientation, as an iPhone
     writes them; with ``rotation="exif"`` only the EXIF Orientation (no ``irot``). ``taken_at``
-    (``"2024:05:06 07:08:09"``) and ``gps`` (latitude, longitude) go into the EXIF block.
+    (``"2024:05:06 07:08:09"``) and ``gps`` (latitude, longitude) go into the EXIF block;
+    ``exif=False`` writes none (and so no rotation either).
     """
     import io  # imported here: this file's head belongs to everyone who adds images to it
 
@@ -91,20 +93,24 @@ def heic_photo(
     upright = _pattern(width, height, seed).draw_rect([255, 0, 0], 0, 0, *corner, fill=True)
     turns = {1: upright, 3: upright.rot180(), 6: upright.rot270(), 8: upright.rot90()}
     stored = turns[orientation]
-    exif = Image.Exif()
-    exif[0x0112] = orientation if rotation == "irot" else 1  # pillow-heif writes it as irot
+    tags = Image.Exif()
+    tags[0x0112] = orientation if rotation == "irot" else 1  # pillow-heif writes it as irot
     if taken_at is not None:
-        exif[0x0132] = taken_at  # DateTime
-        exif.get_ifd(0x8769)[0x9003] = taken_at  # DateTimeOriginal
+        tags[0x0132] = taken_at  # DateTime
+        tags.get_ifd(0x8769)[0x9003] = taken_at  # DateTimeOriginal
     if gps is not None:
         lat, long = gps
-        exif.get_ifd(0x8825).update(
+        tags.get_ifd(0x8825).update(
             {1: "N" if lat >= 0 else "S", 2: _dms(lat), 3: "E" if long >= 0 else "W", 4: _dms(long)}
         )
     size = (stored.width, stored.height)
     heif = pillow_heif.from_bytes("RGB", size, bytes(stored.write_to_memory()))
     buffer = io.BytesIO()
-    heif.save(buffer, quality=quality, exif=exif.tobytes())
+    if exif:
+        heif.save(buffer, quality=quality, exif=tags.tobytes())
+    else:
+        assert orientation == 1, "without EXIF there is nothing to write the rotation from"
+        heif.save(buffer, quality=quality)
     data = buffer.getvalue()
     if rotation == "exif" and orientation != 1:
         data = _exif_orientation_rewritten(data, orientation)
