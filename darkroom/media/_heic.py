@@ -21,12 +21,14 @@ import pi_heif
 import pyvips
 
 from darkroom.errors import Invalid
-from darkroom.media._bmff import boxes
-from darkroom.media._container import Malformed, Scan
+from darkroom.media._container import Malformed
 from darkroom.media._exif import read_orientation
+from darkroom.media._heif import check_item_types, transformed
 
-# pi-heif's own errors for a file libheif cannot parse or decode (its documented set).
-_DECODE_ERRORS = (ValueError, EOFError, SyntaxError, RuntimeError, OSError)
+# pi-heif raises ValueError, EOFError, SyntaxError, RuntimeError or OSError for a file libheif
+# cannot parse or decode, and its Python layer may fail in other ways on hostile metadata: any
+# exception out of it means the file is bad (like ExifRead's in ``_exif``).
+_DECODE_ERRORS = (Exception,)
 
 # pi-heif's modes after ``convert_hdr_to_8bit`` (10- and 12-bit phones' HDR become 8-bit):
 # bands, and whether the alpha is premultiplied.
@@ -38,16 +40,13 @@ pi_heif.options.THUMBNAILS = False
 pi_heif.options.DEPTH_IMAGES = False
 pi_heif.options.AUX_IMAGES = False
 
-_TRANSFORMS = frozenset({b"irot", b"imir"})
-_FULL_BOX = 4  # version (1 byte) and flags (3 bytes) at the start of a meta box
-
 
 def orientation(data: bytes, exif: bytes | None) -> int:
     """The EXIF orientation (1-8) still to apply after libheif's decode of ``data``: 1 when the
     file rotates or mirrors itself (``irot``/``imir``), else its EXIF Orientation.
     ``Invalid`` when the file's boxes do not fit together (cut off, or forged sizes)."""
     try:
-        if _transformed(data):
+        if transformed(data):
             return 1
     except Malformed as exc:
         raise Invalid("the image data is corrupt or truncated", field="image") from exc
@@ -86,6 +85,7 @@ def decode_all(source: Path | bytes) -> None:
 def _open(data: bytes) -> Any:
     """The parsed file (no pixels decoded yet)."""
     try:
+        check_item_types(data)  # pi-heif crashes the process on some broken ones
         heif = pi_heif.open_heif(data, convert_hdr_to_8bit=True)
         if len(heif) == 0:
             raise ValueError("no image in the file")
@@ -114,20 +114,3 @@ def _to_vips(primary: Any) -> Any:
     if icc:
         image.set_type(pyvips.GValue.blob_type, "icc-profile-data", bytes(icc))
     return image
-
-
-def _transformed(data: bytes) -> bool:
-    """Whether the file's ``meta`` box holds an ``irot`` or ``imir`` property (any item's)."""
-    walk = Scan()
-    for kind, start, end in boxes(walk, data, 0, len(data)):
-        if kind != b"meta":
-            continue
-        for meta_kind, meta_start, meta_end in boxes(walk, data, start + _FULL_BOX, end):
-            if meta_kind != b"iprp":
-                continue
-            for prop_kind, prop_start, prop_end in boxes(walk, data, meta_start, meta_end):
-                if prop_kind == b"ipco" and any(
-                    kind in _TRANSFORMS for kind, _, _ in boxes(walk, data, prop_start, prop_end)
-                ):
-                    return True
-    return False

@@ -68,6 +68,13 @@ def vips_errors() -> Iterator[None]:
         raise Invalid("the image data is corrupt or truncated", field="image") from exc
 
 
+def has_field(image: Any, name: str) -> bool:
+    """Whether ``image`` carries the metadata field ``name``, asked by name: ``get_fields()``
+    lists every name, and some are made of the file's own bytes (heifload names each item
+    ``heif-<item type>-<n>``), which pyvips decodes as UTF-8 and fails on (UnicodeDecodeError)."""
+    return bool(image.get_typeof(name))
+
+
 def sniff_source(source: Source) -> ImageFormat:
     """The format of a file or buffer, from its magic bytes."""
     if isinstance(source, bytes):

@@ -202,3 +202,32 @@ def test_heic_exif_date_taken_and_gps_are_read(tmp_path: Path) -> None:
     assert info.gps_lat == pytest.approx(48.858222, abs=1e-4)
     assert info.gps_long == pytest.approx(-2.294444, abs=1e-4)
     assert read_facts(data) == info.facts
+
+
+def _item_type_flipped(data: bytes) -> bytes:
+    """``data`` with its EXIF item's type ``Exif`` made ``Ex\\xc1f`` (one byte, in place)."""
+    at = data.index(b"Exif", 0, data.index(b"mdat"))  # the item entry, not the payload
+    return data[: at + 2] + b"\xc1" + data[at + 3 :]
+
+
+@pytest.mark.parametrize("fmt", ["heic", "avif"])
+def test_heif_declaring_a_side_past_libvips_range_is_too_large(tmp_path: Path, fmt: str) -> None:
+    """libvips reports a side over 10,000,000 px as 1 px, so the sizes are read from the boxes."""
+    source = pyvips.Image.black(64, 64, bands=3)
+    data = (
+        heic_photo(64, 64)
+        if fmt == "heic"
+        else source.heifsave_buffer(compression="av1", effort=0, Q=50)
+    )
+    path = _write(tmp_path, _declaring(data, 50_000_000, 20), f"wide.{fmt}")
+    with pytest.raises(TooLarge) as caught:
+        probe(path, Limits())
+    assert caught.value.limit == Limits().max_side
+
+
+def test_heic_with_an_item_type_that_is_not_text_raises_invalid(tmp_path: Path) -> None:
+    """pi-heif 1.4.0 segfaults reading such an item: the file is refused before it gets it."""
+    path = _write(tmp_path, _item_type_flipped(heic_photo(80, 60)))
+    probe(path, Limits())  # libvips reads the header (it names fields after the item types)
+    with pytest.raises(Invalid):
+        make_renditions(path)
