@@ -231,3 +231,33 @@ def test_heic_with_an_item_type_that_is_not_text_raises_invalid(tmp_path: Path) 
     probe(path, Limits())  # libvips reads the header (it names fields after the item types)
     with pytest.raises(Invalid):
         make_renditions(path)
+
+
+def _encoded(mode: str, image: Any) -> bytes:
+    """``image``'s pixels (as pi-heif ``mode`` names them) encoded as HEIC by pillow-heif."""
+    import io
+
+    import pillow_heif
+
+    heif = pillow_heif.from_bytes(mode, (image.width, image.height), image.write_to_memory())
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=80)
+    return buffer.getvalue()
+
+
+def test_ten_bit_heic_gets_an_eight_bit_jpeg_mezzanine(tmp_path: Path) -> None:
+    grey = (pyvips.Image.xyz(96, 64)[0] * 600).cast("ushort")  # up to 57,000 of 65,535
+    data = _encoded("RGB;16", grey.bandjoin([grey, grey]))
+    assert pi_heif.open_heif(data, convert_hdr_to_8bit=False).info["bit_depth"] == 10
+    mezzanine = make_renditions(_write(tmp_path, data)).mezzanine
+    assert mezzanine is not None
+    decoded = pyvips.Image.new_from_buffer(mezzanine.data, "")
+    assert (mezzanine.format, decoded.format, decoded.width) == (ImageFormat.JPEG, "uchar", 96)
+
+
+def test_heic_with_alpha_gets_a_webp_mezzanine_with_alpha(tmp_path: Path) -> None:
+    see_through = pyvips.Image.black(96, 64, bands=3).bandjoin(128).cast("uchar")
+    mezzanine = make_renditions(_write(tmp_path, _encoded("RGBA", see_through))).mezzanine
+    assert mezzanine is not None
+    decoded = pyvips.Image.new_from_buffer(mezzanine.data, "")
+    assert (mezzanine.format, decoded.bands) == (ImageFormat.WEBP, 4)
