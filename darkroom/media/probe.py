@@ -74,15 +74,16 @@ def probe(path: Path, limits: Limits) -> ImageInfo:
     require_decodable(fmt)
     if contains_markup(path):
         raise Unsupported("the file contains HTML, SVG or script markup", field="image")
+    boxes = path.read_bytes() if fmt in _HEIF else b""  # the file, read once, for HEIF's boxes
     if fmt in _HEIF:  # libvips reports sides past 10,000,000 px as 1 px: read them first
-        _check_declared_sides(path.read_bytes(), limits)
+        _check_declared_sides(boxes, limits)
     with vips_errors():
         header = load(path, fmt)
         frames = _int_field(header, "n-pages", default=1)
         orientation = _int_field(header, "orientation", default=1)
         width, height = header.width, header.height
     if fmt is ImageFormat.HEIC:  # libheif turns the pixels itself; EXIF only where it does not
-        orientation = _heic.orientation(path.read_bytes(), _exif_block(header))
+        orientation = _heic.orientation(boxes, _exif_block(header))
     if orientation not in range(1, 9):
         orientation = 1
     if orientation >= 5:  # 5-8 are transposed: the stored width is the displayed height
