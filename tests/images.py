@@ -61,3 +61,78 @@ def photo_like(seed: int, width: int = 1200, height: int = 900) -> pyvips.Image:
         .cast("uchar")
     )
     return grey.bandjoin([grey.rot180(), grey]).copy(interpretation="srgb")
+
+
+def heic_photo(
+    width: int = 64,
+    height: int = 48,
+    *,
+    seed: int = 0,
+    orientation: int = 1,
+    rotation: str = "irot",
+    taken_at: str | None = None,
+    gps: tuple[float, float] | None = None,
+    quality: int = 80,
+    exif: bool = True,
+) -> bytes:
+    """An HEIC (HEVC, through pillow-heif's x265) that displays as ``width`` x ``height`` px with
+    a red block in its top-left corner, so a test can tell upright from turned.
+
+    ``orientation`` (1, 3, 6 or 8) is how the stored pixels must be turned to display upright:
+    with ``rotation="irot"`` an ``irot`` box and the same EXIF Orientation, as an iPhone
+    writes them; with ``rotation="exif"`` only the EXIF Orientation (no ``irot``). ``taken_at``
+    (``"2024:05:06 07:08:09"``) and ``gps`` (latitude, longitude) go into the EXIF block;
+    ``exif=False`` writes none (and so no rotation either).
+    """
+    import io  # imported here: this file's head belongs to everyone who adds images to it
+
+    import pillow_heif  # a dev dependency: the server itself only decodes HEIC (pi-heif)
+    from PIL import Image
+
+    corner = (max(1, width // 4), max(1, height // 4))
+    upright = _pattern(width, height, seed).draw_rect([255, 0, 0], 0, 0, *corner, fill=True)
+    turns = {1: upright, 3: upright.rot180(), 6: upright.rot270(), 8: upright.rot90()}
+    stored = turns[orientation]
+    tags = Image.Exif()
+    tags[0x0112] = orientation if rotation == "irot" else 1  # pillow-heif writes it as irot
+    if taken_at is not None:
+        tags[0x0132] = taken_at  # DateTime
+        tags.get_ifd(0x8769)[0x9003] = taken_at  # DateTimeOriginal
+    if gps is not None:
+        lat, long = gps
+        tags.get_ifd(0x8825).update(
+            {1: "N" if lat >= 0 else "S", 2: _dms(lat), 3: "E" if long >= 0 else "W", 4: _dms(long)}
+        )
+    size = (stored.width, stored.height)
+    heif = pillow_heif.from_bytes("RGB", size, bytes(stored.write_to_memory()))
+    buffer = io.BytesIO()
+    if exif:
+        heif.save(buffer, quality=quality, exif=tags.tobytes())
+    else:
+        assert orientation == 1, "without EXIF there is nothing to write the rotation from"
+        heif.save(buffer, quality=quality)
+    data = buffer.getvalue()
+    if rotation == "exif" and orientation != 1:
+        data = _exif_orientation_rewritten(data, orientation)
+    return data
+
+
+def _exif_orientation_rewritten(data: bytes, orientation: int) -> bytes:
+    """``data`` with its EXIF Orientation entry's value 1 set to ``orientation``, in place (the
+    same length, so no HEIF box offset moves)."""
+    for order, entry in (
+        ("big", b"\x01\x12\x00\x03\x00\x00\x00\x01"),
+        ("little", b"\x12\x01\x03\x00\x01\x00\x00\x00"),
+    ):
+        one = entry + (1).to_bytes(2, order)
+        if data.count(one) == 1:
+            return data.replace(one, entry + orientation.to_bytes(2, order))
+    raise AssertionError("no EXIF Orientation entry to rewrite")
+
+
+def _dms(degrees: float) -> tuple[float, float, float]:
+    """Degrees, minutes and seconds of a coordinate, as EXIF GPS stores them."""
+    value = abs(degrees)
+    whole = int(value)
+    minutes = int((value - whole) * 60)
+    return float(whole), float(minutes), round(((value - whole) * 60 - minutes) * 60, 4)

@@ -1,4 +1,5 @@
-"""The image engine: the only part of darkroom that imports pyvips (libvips).
+"""The image engine: the only part of darkroom that imports pyvips (libvips), and pi-heif
+(libheif with an HEVC decoder, for HEIC pixels the libvips wheel cannot decode: ``_heic``).
 
 - ``formats``: ``ImageFormat`` and ``sniff`` (magic bytes, never the client's word);
 - ``probe``: ``probe`` reads the header and enforces ``Limits`` before any pixel is decoded,

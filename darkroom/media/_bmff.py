@@ -21,7 +21,7 @@ _FULL_BOX = 4  # version (1 byte) and flags (3 bytes)
 def locates(data: bytes) -> bool:
     """Whether ``data`` has an EXIF or XMP item, or a top-level box beyond a still image's."""
     walk = Scan()  # counts the boxes, all levels together
-    for kind, start, end in _boxes(walk, data, 0, len(data)):
+    for kind, start, end in boxes(walk, data, 0, len(data)):
         if kind == b"meta":
             if _meta_locates(walk, data, start + _FULL_BOX, end):
                 return True
@@ -31,13 +31,13 @@ def locates(data: bytes) -> bool:
 
 
 def _meta_locates(walk: Scan, data: bytes, pos: int, end: int) -> bool:
-    for kind, start, box_end in _boxes(walk, data, pos, end):
+    for kind, start, box_end in boxes(walk, data, pos, end):
         if kind == b"iinf":
             version = uint(data, start, 1, big=True)
             entries = start + _FULL_BOX + (2 if version == 0 else 4)
             if any(
                 _item_locates(data, s, e)
-                for k, s, e in _boxes(walk, data, entries, box_end)
+                for k, s, e in boxes(walk, data, entries, box_end)
                 if k == b"infe"
             ):
                 return True
@@ -54,7 +54,7 @@ def _item_locates(data: bytes, start: int, end: int) -> bool:
     return data[type_at : type_at + 4] in _LOCATING_ITEMS
 
 
-def _boxes(walk: Scan, data: bytes, pos: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+def boxes(walk: Scan, data: bytes, pos: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     """``(type, payload start, box end)`` of each box from ``pos`` to ``end``."""
     need(data, end)
     while pos < end:

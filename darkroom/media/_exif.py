@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import exifread
 
@@ -39,6 +39,8 @@ _EXIF_PREFIX = b"Exif\0\0"
 _DATETIME = re.compile(r"(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ORIENTATION_TAG = 0x0112
+_SHORT = 3  # the TIFF field type Orientation is written as
 
 # ExifRead reports what it skips at WARNING (slices past the end, IFD loops): for hostile
 # uploads that would be a log line per broken entry. Its errors still get through.
@@ -232,3 +234,24 @@ def coordinate(raw: Any, ref: str | None, *, bound: float) -> float | None:
         return None
     sign = -1 if (ref or "").upper() in {"S", "W"} else 1
     return sign * float(degrees)
+
+
+def read_orientation(block: bytes | None) -> int:
+    """The Orientation tag (1-8) of IFD0 in a raw EXIF block; 1 when absent, broken or out of
+    range. Read by hand, not with ExifRead: it is one entry of the first directory, and reading
+    it costs a few bounded slices whatever the block holds."""
+    if not block:
+        return 1
+    if block.startswith(_EXIF_PREFIX):
+        block = block[len(_EXIF_PREFIX) :]
+    if block[:4] not in _TIFF_MARKS:
+        return 1
+    order: Literal["little", "big"] = "little" if block[:2] == b"II" else "big"
+    ifd = int.from_bytes(block[4:8], order)
+    count = int.from_bytes(block[ifd : ifd + 2], order)
+    for entry in range(ifd + 2, min(ifd + 2 + 12 * count, len(block) - 11), 12):
+        tag, kind = int.from_bytes(block[entry : entry + 2], order), block[entry + 2 : entry + 4]
+        if tag == _ORIENTATION_TAG and kind == _SHORT.to_bytes(2, order):
+            value = int.from_bytes(block[entry + 8 : entry + 10], order)
+            return value if 1 <= value <= 8 else 1
+    return 1

@@ -23,7 +23,7 @@ from typing import Any
 import pyvips
 
 from darkroom.errors import Invalid, Unsupported
-from darkroom.media import _gif
+from darkroom.media import _gif, _heic
 from darkroom.media.formats import SNIFF_BYTES, ImageFormat, sniff
 
 pyvips.block_untrusted_set(True)
@@ -34,9 +34,16 @@ FAIL_ON = "error"
 """Stop decoding on truncation or a serious decoder error (not on mere warnings)."""
 
 # The pyvips-binary wheel builds libheif with AV1 codecs only (aom, dav1d): an HEIC file's header
-# reads, but its HEVC pixels cannot be decoded. Reading phone HEICs needs e.g. pillow-heif.
+# reads here (``load``), but its HEVC pixels are decoded by pi-heif's libheif (``_heic``).
 DECODABLE = frozenset(
-    {ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP, ImageFormat.GIF, ImageFormat.AVIF}
+    {
+        ImageFormat.JPEG,
+        ImageFormat.PNG,
+        ImageFormat.WEBP,
+        ImageFormat.GIF,
+        ImageFormat.AVIF,
+        ImageFormat.HEIC,
+    }
 )
 
 _LOADERS = {
@@ -61,6 +68,13 @@ def vips_errors() -> Iterator[None]:
         raise Invalid("the image data is corrupt or truncated", field="image") from exc
 
 
+def has_field(image: Any, name: str) -> bool:
+    """Whether ``image`` carries the metadata field ``name``, asked by name: ``get_fields()``
+    lists every name, and some are made of the file's own bytes (heifload names each item
+    ``heif-<item type>-<n>``), which pyvips decodes as UTF-8 and fails on (UnicodeDecodeError)."""
+    return bool(image.get_typeof(name))
+
+
 def sniff_source(source: Source) -> ImageFormat:
     """The format of a file or buffer, from its magic bytes."""
     if isinstance(source, bytes):
@@ -77,7 +91,8 @@ def require_decodable(fmt: ImageFormat) -> None:
 def load(source: Source, fmt: ImageFormat, *, all_frames: bool = False) -> Any:
     """Open ``source`` with the loader for ``fmt`` (not libvips' own guess), sequential access.
 
-    Only the header is read here; pixels are decoded when something consumes the image.
+    Only the header is read here; pixels are decoded when something consumes the image (but
+    never those of an HEIC, which libvips cannot decode: its pixels come from ``_heic.decode``).
     """
     options: dict[str, Any] = {"access": "sequential", "fail_on": FAIL_ON}
     if all_frames and fmt in _MULTI_FRAME:
@@ -90,6 +105,9 @@ def load(source: Source, fmt: ImageFormat, *, all_frames: bool = False) -> Any:
 def decode_fully(source: Source, fmt: ImageFormat) -> None:
     """Decode every pixel of every frame; ``Invalid`` if the data is truncated or corrupt."""
     require_decodable(fmt)
+    if fmt is ImageFormat.HEIC:
+        _heic.decode_all(source)
+        return
     if fmt is ImageFormat.GIF:  # libnsgif decodes cut-off GIFs silently, so look for the cut
         data = source if isinstance(source, bytes) else source.read_bytes()
         if _gif.is_truncated(data):

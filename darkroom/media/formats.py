@@ -1,8 +1,8 @@
 """The image formats darkroom accepts, told apart by their magic bytes alone.
 
 The client's content type and file name are never trusted: ``sniff`` looks at the first bytes of the
-file and names one of six formats, or refuses. Everything else (SVG, PDF, TIFF, BMP, HTML, text,
-empty input) is ``Unsupported``.
+file and names one of six formats (HEIC by its ``heic``/``heix``/``hevc``... brands: HEVC in HEIF),
+or refuses. Everything else (SVG, PDF, TIFF, BMP, HTML, text, empty input) is ``Unsupported``.
 """
 
 from __future__ import annotations

@@ -12,12 +12,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from darkroom.errors import TooLarge, Unsupported
-from darkroom.media import _gif
+from darkroom.errors import Invalid, TooLarge, Unsupported
+from darkroom.media import _gif, _heic, _heif
+from darkroom.media._container import Malformed
 from darkroom.media._exif import PhotoFacts, read_exif
 from darkroom.media._markup import contains_markup
-from darkroom.media._vips import decode_fully, load, require_decodable, sniff_source, vips_errors
+from darkroom.media._vips import (
+    decode_fully,
+    has_field,
+    load,
+    require_decodable,
+    sniff_source,
+    vips_errors,
+)
 from darkroom.media.formats import ImageFormat
+
+_HEIF = frozenset({ImageFormat.AVIF, ImageFormat.HEIC})
 
 
 @dataclass(frozen=True)
@@ -64,12 +74,16 @@ def probe(path: Path, limits: Limits) -> ImageInfo:
     require_decodable(fmt)
     if contains_markup(path):
         raise Unsupported("the file contains HTML, SVG or script markup", field="image")
+    boxes = path.read_bytes() if fmt in _HEIF else b""  # the file, read once, for HEIF's boxes
+    if fmt in _HEIF:  # libvips reports sides past 10,000,000 px as 1 px: read them first
+        _check_declared_sides(boxes, limits)
     with vips_errors():
         header = load(path, fmt)
-        fields = frozenset(header.get_fields())
-        frames = _int_field(header, fields, "n-pages", default=1)
-        orientation = _int_field(header, fields, "orientation", default=1)
+        frames = _int_field(header, "n-pages", default=1)
+        orientation = _int_field(header, "orientation", default=1)
         width, height = header.width, header.height
+    if fmt is ImageFormat.HEIC:  # libheif turns the pixels itself; EXIF only where it does not
+        orientation = _heic.orientation(boxes, _exif_block(header))
     if orientation not in range(1, 9):
         orientation = 1
     if orientation >= 5:  # 5-8 are transposed: the stored width is the displayed height
@@ -86,7 +100,7 @@ def probe(path: Path, limits: Limits) -> ImageInfo:
         height=height,
         frames=frames,
         orientation=orientation,
-        facts=read_exif(_exif_block(header, fields)),
+        facts=read_exif(_exif_block(header)),
     )
 
 
@@ -98,7 +112,7 @@ def read_facts(source: Path | bytes) -> PhotoFacts:
     require_decodable(fmt)
     with vips_errors():
         header = load(source, fmt)
-        return read_exif(_exif_block(header, frozenset(header.get_fields())))
+        return read_exif(_exif_block(header))
 
 
 def verify_decodes(path: Path) -> None:
@@ -106,16 +120,29 @@ def verify_decodes(path: Path) -> None:
     decode_fully(path, sniff_source(path))
 
 
-def _exif_block(header: Any, fields: frozenset[str]) -> bytes | None:
+def _exif_block(header: Any) -> bytes | None:
     """The raw EXIF block libvips found in the file (JPEG APP1, PNG eXIf, WebP EXIF, HEIF item)."""
-    if "exif-data" not in fields:
+    if not has_field(header, "exif-data"):
         return None
     block = header.get("exif-data")
     return block if isinstance(block, bytes) else None
 
 
-def _int_field(header: Any, fields: frozenset[str], name: str, *, default: int) -> int:
-    return int(header.get(name)) if name in fields else default
+def _check_declared_sides(data: bytes, limits: Limits) -> None:
+    try:
+        side = _heif.largest_declared_side(data)
+    except Malformed as exc:
+        raise Invalid("the image data is corrupt or truncated", field="image") from exc
+    if side > limits.max_side:
+        raise TooLarge(
+            f"an image of {side} px exceeds the {limits.max_side} px side limit",
+            limit=limits.max_side,
+            field="image",
+        )
+
+
+def _int_field(header: Any, name: str, *, default: int) -> int:
+    return int(header.get(name)) if has_field(header, name) else default
 
 
 def _check_limits(width: int, height: int, frames: int, limits: Limits) -> None:

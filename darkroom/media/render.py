@@ -15,12 +15,13 @@ from typing import Any
 import pyvips
 
 from darkroom.errors import Invalid, TooLarge, Unsupported
-from darkroom.media import _dhash, _placeholder
+from darkroom.media import _dhash, _heic, _placeholder
 from darkroom.media._placeholder import PLACEHOLDER_SIDE
 from darkroom.media._vips import (
     FAIL_ON,
     Source,
     decode_fully,
+    has_field,
     load,
     require_decodable,
     sniff_source,
@@ -172,7 +173,7 @@ def make_renditions(path: Path) -> Renditions:
     with vips_errors():
         header = load(path, fmt)
         fits = max(header.width, header.height) <= MEZZANINE_SIDE
-        frames = int(header.get("n-pages")) if "n-pages" in header.get_fields() else 1
+        frames = int(header.get("n-pages")) if has_field(header, "n-pages") else 1
         upright = _fitted(path, spec).copy_memory()  # every pixel of the first frame, once
         small = _srgb(_shrunk(upright, PLACEHOLDER_SIDE)).copy_memory()
         placeholder = _placeholder.of_image(small)
@@ -233,7 +234,10 @@ def _fitted(source: Source, spec: RenderSpec) -> Any:
     }
     if spec.fit is Fit.COVER and spec.width and spec.height:
         options["crop"] = "centre"
-    if isinstance(source, bytes):
+    if sniff_source(source) is ImageFormat.HEIC:  # decoded upright by libheif, then resized
+        del options["fail_on"]
+        image = _heic.decode(source).thumbnail_image(width, **options)
+    elif isinstance(source, bytes):
         # thumbnail_buffer (libvips 8.18) ignores its fail_on argument; the loader options
         # string does reach the loader.
         options["option_string"] = f"fail_on={FAIL_ON}"
@@ -246,7 +250,7 @@ def _fitted(source: Source, spec: RenderSpec) -> Any:
 
 
 def _srgb(image: Any) -> Any:
-    if "icc-profile-data" in image.get_fields():
+    if has_field(image, "icc-profile-data"):
         # thumbnail converts CMYK itself but leaves e.g. Display P3 pixels as they are.
         return image.icc_transform("srgb", embedded=True)
     if image.interpretation != "srgb":

@@ -15,8 +15,16 @@ import pyvips
 from hypothesis import given
 from hypothesis import strategies as st
 
-from darkroom.media._exif import NO_FACTS, PhotoFacts, coordinate, parse_datetime, read_exif
+from darkroom.media._exif import (
+    NO_FACTS,
+    PhotoFacts,
+    coordinate,
+    parse_datetime,
+    read_exif,
+    read_orientation,
+)
 from tests.images import jpeg_with_exif
+from tests.media import located
 
 CAMERA = {
     "exif-ifd0-Make": "FUJIFILM",
@@ -198,3 +206,18 @@ def test_read_exif_endless_strings_stop_at_the_byte_budget_in_bounded_memory() -
         tracemalloc.stop()
     assert facts == NO_FACTS
     assert peak < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("little", [True, False])
+def test_read_orientation_returns_ifd0_orientation(little: bool) -> None:
+    assert read_orientation(b"Exif\0\0" + located.tiff(orientation=6, little=little)) == 6
+
+
+@pytest.mark.parametrize(
+    "block",
+    [None, b"", b"II*\0", b"II*\0\xff\xff\xff\xff", located.tiff(orientation=9), b"not tiff"],
+)
+def test_read_orientation_of_missing_broken_or_impossible_block_returns_1(
+    block: bytes | None,
+) -> None:
+    assert read_orientation(block) == 1

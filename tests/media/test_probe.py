@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from darkroom.errors import Invalid, TooLarge, Unsupported
+from darkroom.errors import Invalid, TooLarge
 from darkroom.media._exif import NO_FACTS
 from darkroom.media.formats import ImageFormat
 from darkroom.media.probe import Limits, probe, read_facts, verify_decodes
@@ -180,10 +180,10 @@ def test_probe_unreadable_header_raises_invalid(tmp_path: Path) -> None:
     assert caught.value.field == "image"
 
 
-def test_probe_heic_raises_unsupported(tmp_path: Path) -> None:
+def test_probe_heic_with_unreadable_header_raises_invalid(tmp_path: Path) -> None:
     path = tmp_path / "phone.heic"
     path.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64)
-    with pytest.raises(Unsupported):
+    with pytest.raises(Invalid):
         probe(path, Limits())
 
 
