@@ -16,7 +16,7 @@ from darkroom.core.runtime import Runtime
 from darkroom.db.models import Album, Blob, Image, Space
 from tests.cli.runner import run
 from tests.conftest import make_actor
-from tests.images import jpeg, photo_like, png
+from tests.images import heic_photo, jpeg, photo_like, png
 
 SPACE = "procore-company:7"
 XMP = (
@@ -362,3 +362,29 @@ def test_copies_in_an_imported_folder_are_grouped_by_duplicates(
     found = run(data_dir, "duplicates", SPACE)
     assert found.exit_code == 0, found.output
     assert "1 exact and 3 near groups in procore-company:7" in found.output
+
+
+def test_a_phone_heic_is_imported_with_its_date_taken_and_upright_size(
+    data_dir: Path, tmp_path: Path, core: Runtime
+) -> None:
+    folder = tmp_path / "iphone"
+    folder.mkdir()
+    shot = heic_photo(80, 60, orientation=6, taken_at="2024:05:06 07:08:09")
+    (folder / "IMG_0001.HEIC").write_bytes(shot)
+    result = run(data_dir, "import", str(folder), "--into", SPACE)
+    assert result.exit_code == 0, result.output
+    image = image_named(core, "IMG_0001.HEIC")
+    assert (image.width, image.height) == (80, 60)
+    assert image.taken_at == datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+def test_a_moov_account_refuses_heic_as_its_door_does(
+    data_dir: Path, tmp_path: Path, core: Runtime
+) -> None:
+    folder = tmp_path / "iphone"
+    folder.mkdir()
+    (folder / "IMG_0001.HEIC").write_bytes(heic_photo())
+    result = run(data_dir, "import", str(folder), "--into", "moov-account:acct1")
+    assert result.exit_code == 1
+    assert "refused iphone/IMG_0001.HEIC: HEIC is not accepted here" in result.output
+    assert "refused: not a supported image" in result.output
