@@ -17,6 +17,8 @@ from tests import images as samples
 from tests.api.procore.conftest import assert_error, make_image
 from tests.conftest import sqlite_runtime
 
+WAIT_S = 30.0  # a render on a busy machine can take longer than httpx's 5 s default
+
 
 @pytest.fixture
 def api_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
@@ -33,9 +35,9 @@ def thumbnails(api: httpx.Client) -> list[str]:
 def test_a_second_new_thumbnail_gets_429_with_retry_after_in_procore_shape(
     thumbnails: list[str],
 ) -> None:
-    assert httpx.get(thumbnails[0]).status_code == 200
+    assert httpx.get(thumbnails[0], timeout=WAIT_S).status_code == 200
     asked_at = int(time.time())
-    refused = httpx.get(thumbnails[1])
+    refused = httpx.get(thumbnails[1], timeout=WAIT_S)
     body = assert_error(refused, 429, "try again")
     assert set(body) == {"error", "message"}
     assert refused.headers["retry-after"] == "100"
@@ -47,9 +49,9 @@ def test_a_second_new_thumbnail_gets_429_with_retry_after_in_procore_shape(
 def test_a_refused_client_still_gets_cached_thumbnails_and_originals(
     api: httpx.Client, thumbnails: list[str]
 ) -> None:
-    httpx.get(thumbnails[0])
-    assert httpx.get(thumbnails[1]).status_code == 429
-    assert httpx.get(thumbnails[0]).status_code == 200  # cached
+    httpx.get(thumbnails[0], timeout=WAIT_S)
+    assert httpx.get(thumbnails[1], timeout=WAIT_S).status_code == 429
+    assert httpx.get(thumbnails[0], timeout=WAIT_S).status_code == 200  # cached
     created = make_image(api, seed=3)
-    original = httpx.get(created["url"])  # the stored bytes: nothing to render
+    original = httpx.get(created["url"], timeout=WAIT_S)  # the stored bytes: nothing to render
     assert (original.status_code, original.content) == (200, samples.jpeg(seed=3))
