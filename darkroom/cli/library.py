@@ -237,6 +237,13 @@ def import_photos(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Files at once (default: CPUs).")
     ] = None,
+    album_per_folder: Annotated[
+        bool,
+        typer.Option(
+            "--album-per-folder",
+            help="Each folder's files to an album named after it (2019/Holiday → Holiday).",
+        ),
+    ] = False,
 ) -> None:
     """Import every image under PATHS into a space. Files are sniffed, checked and stored as
     uploads are; sidecars (darkroom's .json, Google Takeout .json, XMP) give names, descriptions,
@@ -245,7 +252,7 @@ def import_photos(
     space_ref, _, album = into.partition("/")
     with opened(ctx) as runtime:
         scope = _import_scope(runtime, space_ref, company, dry_run=dry_run)
-        target = _import_target(scope, album.strip() or None)
+        target = _import_target(scope, album.strip() or None, per_folder=album_per_folder)
         found = list(importing.entries(paths))
         with _import_progress(found, dry_run=dry_run) as heard:
             try:
@@ -289,12 +296,16 @@ def _user_scope(session: Session, user: str, *, dry_run: bool) -> Scope:
     return personal.system_scope(session, found or personal.space_of(session, owner.id))
 
 
-def _import_target(scope: Scope, album: str | None) -> importing.Target:
+def _import_target(scope: Scope, album: str | None, *, per_folder: bool) -> importing.Target:
+    if album is not None and per_folder:
+        raise BadInput("give /ALBUM or --album-per-folder, not both")
     home = vocabulary.IMPORT_ALBUMS.get(scope.space.kind)
     if home is None:
-        return importing.Target(scope=scope, album_type=vocabulary.V1_GALLERY, album=album)
-    if album is not None:
-        raise BadInput(f"a {scope.space.kind} space has one album: leave out /{album}")
+        return importing.Target(
+            scope=scope, album_type=vocabulary.V1_GALLERY, album=album, per_folder=per_folder
+        )
+    if album is not None or per_folder:
+        raise BadInput(f"a {scope.space.kind} space has one album: leave out /ALBUM")
     return importing.Target(scope=scope, album_type=home, one_album=True)
 
 

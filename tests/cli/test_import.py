@@ -388,3 +388,28 @@ def test_a_moov_account_refuses_heic_as_its_door_does(
     assert result.exit_code == 1
     assert "refused iphone/IMG_0001.HEIC: HEIC is not accepted here" in result.output
     assert "refused: not a supported image" in result.output
+
+
+def test_album_per_folder_makes_an_album_of_each_folder(
+    data_dir: Path, library: Path, tmp_path: Path, core: Runtime
+) -> None:
+    with zipfile.ZipFile(library / "phone.zip", "w") as out:
+        out.writestr("Camera/x.jpg", photo(5))
+        out.writestr("top.jpg", photo(6))
+    result = run(data_dir, "import", str(library), "--into", SPACE, "--album-per-folder")
+    assert result.exit_code == 0, result.output
+    assert sorted((album, name) for album, name, _ in imported(core)) == [
+        ("Camera", "x.jpg"),
+        ("Holiday", "a.jpg"),
+        ("Holiday", "b.jpg"),
+        ("day2", "c.png"),
+        ("phone", "top.jpg"),
+    ]
+
+
+def test_album_per_folder_and_an_album_name_are_refused_together(
+    data_dir: Path, library: Path
+) -> None:
+    result = run(data_dir, "import", str(library), "--into", f"{SPACE}/X", "--album-per-folder")
+    assert result.exit_code == 2
+    assert "not both" in result.output

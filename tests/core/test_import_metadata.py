@@ -28,6 +28,7 @@ def _entry(siblings: dict[str, bytes]) -> Entry:
         name="IMG_1.jpg",
         size=1,
         group="a",
+        folder="a",
         open=lambda: nullcontext(cast(IO[bytes], None)),
         sibling=siblings.get,
     )

@@ -85,14 +85,24 @@ class Summary:
 @dataclass(frozen=True)
 class Target:
     """Where files go: the album named ``album`` for all of them, or else each plain file to the
-    album named after the folder or zip it came from and each exported one back to its own album.
-    Albums the import makes for plain files are of ``album_type``; with ``one_album``, plain
-    files all go to the space's one album of that type (a Moov account's)."""
+    album named after the folder or zip it came from (with ``per_folder``, the folder directly
+    holding it) and each exported one back to its own album. Albums the import makes for plain
+    files are of ``album_type``; with ``one_album``, plain files all go to the space's one album
+    of that type (a Moov account's)."""
 
     scope: Scope
     album_type: AlbumType
     album: str | None = None
     one_album: bool = False
+    per_folder: bool = False
+
+    def album_name(self, entry: Entry) -> str:
+        """The name of the album a plain file goes to ("" for the space's one album)."""
+        if self.one_album:
+            return ""
+        if self.album is not None:
+            return self.album
+        return entry.folder if self.per_folder else entry.group
 
 
 def import_files(
@@ -131,7 +141,7 @@ def _numbered(found: Iterable[Entry], target: Target) -> Iterator[tuple[Entry, i
     """Each entry with its place among the files bound for the same album (walk order)."""
     seen: Counter[str] = Counter()
     for entry in found:
-        group = "" if target.one_album else target.album or entry.group
+        group = target.album_name(entry)
         seen[group] += 1
         yield entry, seen[group]
 
@@ -212,7 +222,7 @@ class _Importer:
 
     def _album(self, entry: Entry, restored: Sidecar | None) -> _Album:
         facts = restored.album if restored is not None else None
-        name = "" if self.target.one_album else self.target.album or entry.group
+        name = self.target.album_name(entry)
         key: tuple[object, ...] = ("named", name) if facts is None else ("facts", facts)
         with self._lock:
             known = self._albums.get(key)

@@ -27,13 +27,15 @@ class Entry:
     """One file to import.
 
     ``path`` is what people are shown (``trip.zip!DCIM/a.jpg`` inside a zip); ``group`` is the
-    name of the folder or zip it was found under, the album plain files go to.
+    name of the folder or zip it was found under (the album plain files go to), ``folder`` the
+    name of the folder holding it (``DCIM``; the group's for a file at the top).
     """
 
     path: str
     name: str
     size: int
     group: str
+    folder: str
     open: Callable[[], AbstractContextManager[IO[bytes]]]
     sibling: Callable[[str], bytes | None]
 
@@ -65,10 +67,10 @@ def _folder(root: Path, group: str) -> Iterator[Entry]:
             if name.lower().endswith(ZIP_SUFFIX) and zipfile.is_zipfile(path):
                 yield from _archive(path, path.stem)
             elif is_image_candidate(name):
-                yield _file(path, root.parent, group)
+                yield _file(path, root.parent, group, group if here == root else here.name)
 
 
-def _file(path: Path, shown_from: Path, group: str) -> Entry:
+def _file(path: Path, shown_from: Path, group: str, folder: str | None = None) -> Entry:
     def sibling(name: str) -> bytes | None:
         return _small_file(path.parent / name)
 
@@ -77,6 +79,7 @@ def _file(path: Path, shown_from: Path, group: str) -> Entry:
         name=path.name,
         size=path.stat().st_size,
         group=group,
+        folder=folder or group,
         open=lambda: path.open("rb"),
         sibling=sibling,
     )
@@ -107,6 +110,7 @@ def _archive(path: Path, group: str) -> Iterator[Entry]:
             name=member.name,
             size=info.file_size,
             group=group,
+            folder=member.parent.name or group,
             open=_member_opener(archive, info, lock),
             sibling=_member_sibling(archive, members, member),
         )
