@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from darkroom.api import vocabulary
 from darkroom.config import Settings
+from darkroom.core import accounts
 from darkroom.core.access import GUEST, Actor, Role, Scope, SpaceRole, trusted_scope
 from darkroom.core.eviction import THREAD_NAME as EVICTION_THREAD
 from darkroom.core.runtime import Runtime, open_runtime
@@ -54,6 +55,12 @@ def _shared_ssl_context(
 
 
 httpx._transports.default.create_ssl_context = _shared_ssl_context
+
+# Passwords hashed in the test process use scrypt at N = 2**4 instead of production's 2**14
+# (about 40 ms each, hundreds of times a run). A stored hash names its own parameters, which
+# checking reads back, so every code path runs as in production, only cheaper; the servers the
+# tests start as processes (tests/test_serve.py, tests/cluster/) keep production's cost.
+accounts.SCRYPT_N = 2**4
 
 
 @pytest.fixture(scope="session")
