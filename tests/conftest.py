@@ -7,14 +7,17 @@ skipped: without PostgreSQL the suite fails, and `make test` installs it first.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import shutil
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx._transports.default
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from darkroom.api import vocabulary
 from darkroom.config import Settings
+from darkroom.core import accounts
 from darkroom.core.access import GUEST, Actor, Role, Scope, SpaceRole, trusted_scope
 from darkroom.core.eviction import THREAD_NAME as EVICTION_THREAD
 from darkroom.core.runtime import Runtime, open_runtime
@@ -33,6 +37,30 @@ from tests._postgres import PostgresServer, postgres_server
 
 TEMPLATE_DB = "darkroom_template"
 _db_numbers = itertools.count(1)
+
+# Every httpx client builds an SSL context from certifi's CA bundle (30-80 ms: most of what a
+# client costs), though the tests speak plain HTTP to loopback servers. The default context is
+# built once and shared (an SSLContext may serve any number of connections); any other
+# ``verify``/``cert`` still gets its own.
+_ssl_context = httpx._transports.default.create_ssl_context
+_default_ssl_context = functools.cache(_ssl_context)
+
+
+def _shared_ssl_context(
+    verify: ssl.SSLContext | str | bool = True, cert: Any = None, trust_env: bool = True
+) -> ssl.SSLContext:
+    if verify is True and cert is None:
+        return _default_ssl_context(trust_env=trust_env)
+    return _ssl_context(verify=verify, cert=cert, trust_env=trust_env)
+
+
+httpx._transports.default.create_ssl_context = _shared_ssl_context
+
+# Passwords hashed in the test process use scrypt at N = 2**4 instead of production's 2**14
+# (about 40 ms each, hundreds of times a run). A stored hash names its own parameters, which
+# checking reads back, so every code path runs as in production, only cheaper; the servers the
+# tests start as processes (tests/test_serve.py, tests/cluster/) keep production's cost.
+accounts.SCRYPT_N = 2**4
 
 
 @pytest.fixture(scope="session")
