@@ -367,6 +367,7 @@ def test_sighup_replaces_the_workers_and_refuses_no_connection(serve: Serve) -> 
     served = serve("--workers", "1")
     before = worker_pids(served.process.pid)
     failures: list[str] = []
+    dropped: list[str] = []  # accepted by the stopping worker, closed without an answer
     statuses: list[int] = []
     stop = threading.Event()
 
@@ -374,8 +375,10 @@ def test_sighup_replaces_the_workers_and_refuses_no_connection(serve: Serve) -> 
         while not stop.is_set():
             try:  # a new connection each time: the socket must keep accepting
                 statuses.append(httpx.get(f"{served.base}/healthz", timeout=30).status_code)
-            except httpx.TransportError as error:
+            except httpx.ConnectError as error:  # refused: the port stopped listening
                 failures.append(repr(error))
+            except httpx.TransportError as error:
+                dropped.append(repr(error))
 
     asker = threading.Thread(target=keep_asking)
     asker.start()
@@ -393,5 +396,19 @@ def test_sighup_replaces_the_workers_and_refuses_no_connection(serve: Serve) -> 
         asker.join()
 
     assert failures == []
+    # Without tcp_migrate_req the kernel resets what is queued on the stopping worker's own
+    # socket (the limit darkroom/serving.py and docs/operations.md state). One client asking
+    # one request at a time has at most one there when the one old worker stops.
+    if _tcp_migrate_req():
+        assert dropped == []
+    else:
+        assert len(dropped) <= 1, dropped
     assert set(statuses) == {200}
     assert served.process.poll() is None
+
+
+def _tcp_migrate_req() -> bool:
+    try:
+        return Path("/proc/sys/net/ipv4/tcp_migrate_req").read_text().strip() == "1"
+    except OSError:
+        return False
