@@ -1,13 +1,8 @@
 """``darkroom import``: bring folders and zip files of photos in through core's ingest."""
 
-from darkroom.core.importing.run import (
-    Outcome,
-    Result,
-    Summary,
-    Target,
-    import_files,
-    reason_of,
-)
+from darkroom.core.importing.albums import Target
+from darkroom.core.importing.outcomes import Outcome, Result, Summary, reason_of
+from darkroom.core.importing.run import import_files
 from darkroom.core.importing.sources import Entry, entries
 
 __all__ = [

@@ -14,95 +14,33 @@ import zipfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from enum import StrEnum
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from darkroom.core import accounts, albums, blobs, images, locations, spaces
+from darkroom.core import accounts, blobs, images, locations, spaces
 from darkroom.core.access import Scope, SpaceRole, trusted_scope
 from darkroom.core.images import Identity, NewImage
+from darkroom.core.importing.albums import Destination, Target, resolve
 from darkroom.core.importing.metadata import (
     XMP_SCAN_BYTES,
     Described,
     describe,
     with_embedded_xmp,
 )
+from darkroom.core.importing.outcomes import Outcome, Result, Summary, reason_of, refusal
 from darkroom.core.importing.sources import Entry
 from darkroom.core.liveness import live_rows
-from darkroom.core.policy import AlbumPolicy, AlbumType
+from darkroom.core.policy import AlbumPolicy
 from darkroom.core.runtime import Runtime
-from darkroom.core.sidecar import AlbumFacts, Sidecar
-from darkroom.db.models import Album, Image, Trade
+from darkroom.core.sidecar import Sidecar
+from darkroom.db.models import Image, Trade
 from darkroom.errors import (
     DarkroomError,
     Duplicate,
-    Invalid,
-    LimitExceeded,
-    TooLarge,
-    Unsupported,
 )
 
 HASH_CHUNK = 1024 * 1024
 IN_FLIGHT_PER_WORKER = 4  # files read ahead per worker: enough to keep them busy, few in memory
-
-
-class Result(StrEnum):
-    IMPORTED = "imported"
-    PRESENT = "already present"
-    WOULD_IMPORT = "would import"
-    REFUSED = "refused"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one file; ``reason`` (refused) is a short category, ``message`` the detail."""
-
-    path: str
-    size: int
-    result: Result
-    reason: str | None = None
-    message: str | None = None
-    image_id: int | None = None
-
-
-@dataclass
-class Summary:
-    counts: Counter[Result] = field(default_factory=Counter)
-    refused: Counter[str] = field(default_factory=Counter)
-    bytes_in: int = 0
-    seconds: float = 0.0
-
-    def add(self, outcome: Outcome) -> None:
-        self.counts[outcome.result] += 1
-        if outcome.reason is not None:
-            self.refused[outcome.reason] += 1
-        if outcome.result in (Result.IMPORTED, Result.WOULD_IMPORT):
-            self.bytes_in += outcome.size
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where files go: the album named ``album`` for all of them, or else each plain file to the
-    album named after the folder or zip it came from (with ``per_folder``, the folder directly
-    holding it) and each exported one back to its own album. Albums the import makes for plain
-    files are of ``album_type``; with ``one_album``, plain files all go to the space's one album
-    of that type (a Moov account's)."""
-
-    scope: Scope
-    album_type: AlbumType
-    album: str | None = None
-    one_album: bool = False
-    per_folder: bool = False
-
-    def album_name(self, entry: Entry) -> str:
-        """The name of the album a plain file goes to ("" for the space's one album)."""
-        if self.one_album:
-            return ""
-        if self.album is not None:
-            return self.album
-        return entry.folder if self.per_folder else entry.group
 
 
 def import_files(
@@ -164,22 +102,13 @@ def _drain(
             return
 
 
-@dataclass(frozen=True)
-class _Album:
-    """An album files go to: its row (None in a dry run that would make it) and the position
-    after which the import puts plain files."""
-
-    row: Album | None
-    base_position: int
-
-
 class _Importer:
     def __init__(self, rt: Runtime, target: Target, *, dry_run: bool) -> None:
         self.rt = rt
         self.target = target
         self.dry_run = dry_run
         self._lock = threading.Lock()  # albums, locations and trades are made once each
-        self._albums: dict[tuple[object, ...], _Album] = {}
+        self._albums: dict[tuple[object, ...], Destination] = {}
         self._locations: dict[tuple[str, ...], int] = {}
         self._scopes: dict[str, Scope] = {}
         self._claimed: set[tuple[int | None, str, str]] = set()
@@ -191,9 +120,9 @@ class _Importer:
             message = f"the same bytes are image {duplicate.existing_id}"
             return Outcome(entry.path, entry.size, Result.PRESENT, message=message)
         except DarkroomError as error:
-            return _refusal(entry, reason_of(error), error.message)
+            return refusal(entry, reason_of(error), error.message)
         except (OSError, zipfile.BadZipFile, RuntimeError, EOFError) as error:
-            return _refusal(entry, "unreadable", str(error) or type(error).__name__)
+            return refusal(entry, "unreadable", str(error) or type(error).__name__)
 
     def _import(self, entry: Entry, ordinal: int) -> Outcome:
         sha256, head = _hash(entry)
@@ -220,81 +149,17 @@ class _Importer:
 
     # --- albums ---------------------------------------------------------------------------------
 
-    def _album(self, entry: Entry, restored: Sidecar | None) -> _Album:
+    def _album(self, entry: Entry, restored: Sidecar | None) -> Destination:
         facts = restored.album if restored is not None else None
         name = self.target.album_name(entry)
         key: tuple[object, ...] = ("named", name) if facts is None else ("facts", facts)
         with self._lock:
             known = self._albums.get(key)
             if known is None:
-                known = self._albums[key] = self._resolve_album(name, facts)
+                known = self._albums[key] = resolve(
+                    self.rt, self.target, name, facts, make=not self.dry_run
+                )
         return known
-
-    def _resolve_album(self, name: str, facts: AlbumFacts | None) -> _Album:
-        opened = self.rt.reading() if self.dry_run else self.rt.transaction()
-        with opened as session:
-            if facts is not None and _held_elsewhere(session, self.target.scope, facts):
-                facts = self._gallery_instead(facts)
-            row = self._find_album(session, name, facts)
-            if row is None and not self.dry_run:
-                row = self._make_album(session, name, facts)
-            return _Album(row, _last_position(session, row))
-
-    def _gallery_instead(self, facts: AlbumFacts) -> AlbumFacts:
-        """A gallery album of the same name, for an album whose outside id another space holds
-        (an export imported beside its original): the images come back, the vendor link not."""
-        return AlbumFacts.of(
-            self.target.album_type,
-            None,
-            name=facts.name or f"{facts.kind} {facts.external_id}",
-            private=facts.private,
-            position=facts.position,
-        )
-
-    def _find_album(self, session: Session, name: str, facts: AlbumFacts | None) -> Album | None:
-        scope = self.target.scope
-        if facts is None and self.target.one_album:
-            return albums.find(session, scope, self.target.album_type.kind)
-        if facts is not None and facts.external_id is not None:
-            return albums.find(session, scope, facts.kind, facts.external_id or None)
-        kind = self.target.album_type.kind if facts is None else facts.kind
-        return session.scalar(
-            select(Album)
-            .where(
-                Album.space_id == scope.space_id,
-                Album.kind == kind,
-                Album.name == (name if facts is None else facts.name),
-                Album.deleted_at.is_(None),
-            )
-            .order_by(Album.id)
-            .limit(1)
-        )
-
-    def _make_album(self, session: Session, name: str, facts: AlbumFacts | None) -> Album:
-        scope = self.target.scope
-        if facts is None and self.target.one_album:
-            return albums.ensure(session, scope, self.target.album_type)
-        if facts is None:
-            return albums.create(session, scope, self.target.album_type, name=name)
-        if facts.external_id is None:
-            made = albums.create(
-                session,
-                scope,
-                facts.album_type(),
-                name=facts.name,
-                private=facts.private,
-            )
-        else:
-            made = albums.ensure(
-                session,
-                scope,
-                facts.album_type(),
-                facts.external_id or None,
-                name=facts.name,
-            )
-            made.private = facts.private
-        made.position = facts.position
-        return made
 
     def _policy(self, restored: Sidecar | None) -> AlbumPolicy:
         """The rules of an album a dry run would make."""
@@ -302,7 +167,7 @@ class _Importer:
             return restored.album.album_type().policy
         return self.target.album_type.policy
 
-    def _present(self, album: _Album, sha256: str, name: str) -> bool:
+    def _present(self, album: Destination, sha256: str, name: str) -> bool:
         if album.row is None:
             return False
         with self.rt.reading() as session:
@@ -417,25 +282,6 @@ class _Importer:
         return known
 
 
-def _held_elsewhere(session: Session, scope: Scope, facts: AlbumFacts) -> bool:
-    """Whether another space has the album named by ``facts``' outside id (one across spaces)."""
-    if not facts.external_id:
-        return False
-    held = select(Album.id).where(
-        Album.kind == facts.kind,
-        Album.external_id == facts.external_id,
-        Album.space_id != scope.space_id,
-    )
-    return session.scalar(held.limit(1)) is not None
-
-
-def _last_position(session: Session, album: Album | None) -> int:
-    if album is None:
-        return 0
-    last = session.scalar(select(func.max(Image.position)).where(Image.album_id == album.id))
-    return int(last or 0)
-
-
 def _hash(entry: Entry) -> tuple[str, bytes]:
     """The SHA-256 of the entry's bytes, and its first bytes (where an XMP packet would be)."""
     digest = hashlib.sha256()
@@ -446,20 +292,3 @@ def _hash(entry: Entry) -> tuple[str, bytes]:
                 head += chunk[: XMP_SCAN_BYTES - len(head)]
             digest.update(chunk)
     return digest.hexdigest(), head
-
-
-def reason_of(error: DarkroomError) -> str:
-    """The short category a refusal is counted under in the summary."""
-    if isinstance(error, LimitExceeded):
-        return "album full"
-    if isinstance(error, TooLarge):
-        return "too large"
-    if isinstance(error, Unsupported):
-        return "not a supported image"
-    if isinstance(error, Invalid):
-        return "bad sidecar" if error.field == "sidecar" else "corrupt or truncated"
-    return type(error).__name__.lower()
-
-
-def _refusal(entry: Entry, reason: str, message: str) -> Outcome:
-    return Outcome(entry.path, entry.size, Result.REFUSED, reason=reason, message=message)
