@@ -5,9 +5,9 @@ near copies, the truth known), in one run:
 
   import     ``darkroom import LIBRARY --into procore-company:1``: files/s, MB/s, peak RSS
   cp -r      the same files copied to another folder (the floor: disk and page cache)
-  curl       one ``curl`` upload per file through the Moov door of a running server, as many
-             at once as import uses workers (HEIC and files over 16 MB are refused by Moov:
-             counted apart)
+  curl       the files the Moov door takes (JPEG and PNG of at most 16 MB), imported again
+             into a fresh folder and sent with one ``curl`` upload per file through the Moov
+             door of a running server, as many at once as import uses workers
   duplicates ``darkroom duplicates``' groups against the truth: recall and precision of the
              pairs of copies, exact and near
   export     ``darkroom export procore-company:1 DEST`` against ``cp -r`` of the blob folder
