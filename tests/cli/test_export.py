@@ -8,19 +8,17 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from darkroom.api import vocabulary
-from darkroom.config import Settings
 from darkroom.core import albums, images
 from darkroom.core.access import Role, Scope
 from darkroom.core.blobs import blob_key
 from darkroom.core.images import NewImage
-from darkroom.core.runtime import Runtime, open_runtime
+from darkroom.core.runtime import Runtime
 from darkroom.db.models import Album
 from darkroom.progress import progress
 from tests import images as samples
@@ -28,16 +26,6 @@ from tests.cli.runner import run
 from tests.conftest import make_actor, scope_for
 
 SPACE = "moov-account:acct1"
-
-
-@pytest.fixture
-def core(data_dir: Path) -> Iterator[Runtime]:
-    assert run(data_dir, "migrate").exit_code == 0
-    rt = open_runtime(Settings(data_dir=data_dir))
-    try:
-        yield rt
-    finally:
-        rt.close()
 
 
 @pytest.fixture
