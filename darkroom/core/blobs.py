@@ -133,11 +133,23 @@ def inspect(
     """What ``store_content`` would find in ``source`` before it decodes (cap, sniff, header
     limits, format), storing nothing: for dry runs. Pixels are not decoded, so a file whose
     header reads but whose data is corrupt passes here and is refused only by a real ingest."""
+    with _upload(rt, source, max_bytes) as spooled:
+        return _probed(rt, spooled, formats)
+
+
+@contextmanager
+def _upload(rt: Runtime, source: Source, max_bytes: int | None) -> Iterator[Spooled]:
+    """``source`` spooled under the smaller of ``max_bytes`` and the server's cap; not empty."""
     cap = min(max_bytes or rt.settings.max_upload_bytes, rt.settings.max_upload_bytes)
     with spool(source, directory=rt.spool_dir, max_bytes=cap) as spooled:
         if spooled.size == 0:
             raise Unsupported("empty file", field="image")
-        info = probe(spooled.path, rt.limits)
+        yield spooled
+
+
+def _probed(rt: Runtime, spooled: Spooled, formats: frozenset[ImageFormat] | None) -> ImageInfo:
+    """The header's facts, within the limits (before any decode) and of a format taken here."""
+    info = probe(spooled.path, rt.limits)
     if formats is not None and info.format not in formats:
         raise _refused(info.format, formats)
     return info
@@ -157,14 +169,9 @@ def store_and_use(
     If ``use`` finds the blob released in between (``BlobGone``), the bytes are stored again from
     the spool and ``use`` runs once more, so a concurrent purge never loses an upload.
     """
-    cap = min(max_bytes or rt.settings.max_upload_bytes, rt.settings.max_upload_bytes)
-    with spool(source, directory=rt.spool_dir, max_bytes=cap) as spooled:
-        if spooled.size == 0:
-            raise Unsupported("empty file", field="image")
+    with _upload(rt, source, max_bytes) as spooled:
         with rt.cpu_slot("ingest"):
-            info = probe(spooled.path, rt.limits)
-            if formats is not None and info.format not in formats:
-                raise _refused(info.format, formats)
+            info = _probed(rt, spooled, formats)
             blob = _known(rt, spooled.sha256)
             new_blob = blob is None
             if blob is None:
