@@ -10,6 +10,7 @@ from functools import lru_cache
 from fastapi import FastAPI, Request
 from fastapi.telemetry import TelemetryConfig
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from darkroom import __version__, logs, web
 from darkroom.api import admin, cyclos, health, metrics, moov, procore, v1
@@ -17,8 +18,8 @@ from darkroom.api.admin.gate import AdminGate
 from darkroom.api.common import outages, rate_limits
 from darkroom.api.common.body_limit import BodyLimitMiddleware
 from darkroom.api.common.doors import Door, DoorRegistry
-from darkroom.api.common.lane import DeliveryLane
-from darkroom.api.common.observe import ObserveMiddleware
+from darkroom.api.common.lane import DeliveryLane, LaneMemory
+from darkroom.api.common.observe import FastAnswers, ObserveMiddleware, Observer
 from darkroom.api.common.urls import HostGuard
 from darkroom.config import Settings
 from darkroom.core import accounts
@@ -31,7 +32,24 @@ from darkroom.errors import DarkroomError, RateLimited, TooLarge
 MULTIPART_SLACK = 64 * 1024
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+class Darkroom(FastAPI):
+    """FastAPI, except for what memory alone answers (a delivery sent before, or its 304): that
+    is sent by ``fast`` before the framework runs, since it is most of what an image service is
+    asked for (``api/common/lane.py``)."""
+
+    fast: FastAnswers | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.fast is not None
+            and scope["type"] == "http"
+            and await self.fast.answered(scope, send)
+        ):
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Darkroom:
     """A darkroom app. Pass ``runtime`` to share one (tests); otherwise the app opens its own."""
     settings = settings or (runtime.settings if runtime else Settings())
     owns_runtime = runtime is None
@@ -55,7 +73,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # darkroom's metrics are Prometheus' (/metrics); FastAPI's OpenTelemetry hooks stay off, so
     # no request pays for asking whether they are configured.
     no_telemetry: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
-    app = FastAPI(title="darkroom", version=__version__, lifespan=lifespan, telemetry=no_telemetry)
+    app = Darkroom(title="darkroom", version=__version__, lifespan=lifespan, telemetry=no_telemetry)
     if runtime is not None:
         app.state.runtime = runtime
     doors = DoorRegistry(default=Door(name="darkroom", prefixes=("/",)))
@@ -84,17 +102,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # Credentials for the admin API before the app reads any byte of a body.
     app.add_middleware(AdminGate, runtime=lambda: app.state.runtime, refuse=refuse)
     app.add_middleware(BodyLimitMiddleware, limit_for=body_cap, reject=reject)
+    lane = LaneMemory(doors.lanes(), runtime=lambda: app.state.runtime)
     app.add_middleware(
-        DeliveryLane,
-        routes=doors.lanes(),
-        runtime=lambda: app.state.runtime,
-        refuse=lambda path, error: rate_limits.render(doors, path, error),
+        DeliveryLane, memory=lane, refuse=lambda path, error: rate_limits.render(doors, path, error)
     )
     # Links only from trusted hosts: an untrusted Host is replaced before anything reads it.
     app.add_middleware(HostGuard, settings=lambda: app.state.runtime.settings)
     # Added last, so outermost: it times whole answers and tags every one with its request id.
     door_name = lru_cache(maxsize=8192)(lambda path: doors.door_for(path).name)
-    app.add_middleware(ObserveMiddleware, door_of=door_name)
+    observer = Observer(door_of=door_name)
+    app.add_middleware(ObserveMiddleware, observer=observer)
+    app.fast = FastAnswers(lane.ready, observer)
 
     @app.exception_handler(DarkroomError)
     async def domain_error(request: Request, error: Exception) -> Response:

@@ -112,13 +112,6 @@ def refusal_from_memory(rt: Runtime, plan: Plan, client: str | None) -> RateLimi
     return RateLimited(math.ceil(wait), limit=rt.render_limiter.burst)
 
 
-def note_use(rt: Runtime, plan: Plan) -> None:
-    """``plan``'s bytes were sent from memory: its stored variant was used all the same."""
-    known = rt.known_variants.get(plan.etag)
-    if known is not None and known.variant_id is not None:
-        rt.evictor.note_use(known.variant_id)
-
-
 def fetch(rt: Runtime, plan: Plan, *, client: str | None = None) -> Delivery:
     """Where the bytes of ``plan`` are; renders them (once) when no stored copy exists, when
     ``client`` (None: one not limited) may have a render (``RateLimited`` when not)."""

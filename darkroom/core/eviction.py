@@ -97,6 +97,8 @@ class Evictor:
 
     def note_use(self, variant_id: int) -> None:
         """A request was answered with this stored variant."""
+        if variant_id in self._noted:  # noted since the last batch (a read needs no lock)
+            return
         with self._guard:
             if len(self._noted) < MAX_NOTED:
                 self._noted.add(variant_id)

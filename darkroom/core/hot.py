@@ -24,6 +24,7 @@ _MISSES = Tally(metrics.MEMORY_LOOKUPS.labels("miss"))
 class Hot(NamedTuple):
     media_type: str
     data: bytes
+    variant_id: int | None = None  # the stored variant they are a copy of (its uses are noted)
 
 
 class HotBytes:
@@ -50,9 +51,9 @@ class HotBytes:
         self._seen.put(key, True)
         return False
 
-    def keep(self, key: str, media_type: str, data: bytes) -> None:
+    def keep(self, key: str, media_type: str, data: bytes, variant_id: int | None = None) -> None:
         before = self._bytes.weight
-        self._bytes.put(key, Hot(media_type, data))
+        self._bytes.put(key, Hot(media_type, data, variant_id))
         metrics.MEMORY_BYTES.inc(self._bytes.weight - before)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from darkroom.core import tallies
-from darkroom.core.tallies import HistogramTally, Tally
+from darkroom.core.tallies import HistogramTally, RequestTally, Tally
 
 
 def _counter() -> Counter:
@@ -60,3 +60,24 @@ def test_a_histogram_tally_shows_nothing_before_its_flush() -> None:
     histogram = _histogram("pending_seconds")
     HistogramTally(histogram).observe(0.5)
     assert _exposed(histogram)["pending_seconds_count"] == 0
+
+
+def test_a_tally_of_several_series_adds_to_each() -> None:
+    first, second = _counter(), _counter()
+    Tally(first, second).inc(3)
+    tallies.flush()
+    assert (first._value.get(), second._value.get()) == (3, 3)
+
+
+def test_a_request_tally_counts_times_and_bytes_as_direct_recording_would() -> None:
+    direct, tallied = _histogram("direct_request_seconds"), _histogram("tallied_request_seconds")
+    requests, worker, sent = _counter(), _counter(), _counter()
+    tally = RequestTally(tallied, counted=(requests, worker), bytes_out=sent)
+    for seconds, size in ((0.005, 100), (0.05, 0), (3.0, 2_000)):
+        direct.observe(seconds)
+        tally.add(seconds, size)
+    assert requests._value.get() == 0  # nothing before the flush
+    tallies.flush()
+    renamed = {k.replace("direct", "tallied"): v for k, v in _exposed(direct).items()}
+    assert _exposed(tallied) == renamed
+    assert (requests._value.get(), worker._value.get(), sent._value.get()) == (3, 3, 2_100)

@@ -27,6 +27,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from darkroom.api.common.conditions import Conditions
 from darkroom.api.common.files import FileSent, LocalFile
 from darkroom.core import delivery, metrics, signing
 from darkroom.core.delivery import Ask, Delivery, Plan
@@ -84,17 +85,19 @@ async def answer(request: Request, rt: Runtime, wanted: Wanted) -> Response:
     prepared = prepared_from_memory(rt, wanted)
     if prepared is None:
         prepared = await run_in_threadpool(prepare, rt, wanted)
-    early = answer_from_memory(rt, prepared, request.headers)
+    conditions = Conditions.of(request.headers)
+    early = answer_from_memory(rt, prepared, conditions)
     if early is not None:
         return early
-    return await run_in_threadpool(send, rt, prepared, request.headers)
+    return await run_in_threadpool(send, rt, prepared, conditions)
 
 
 def answer_blocking(rt: Runtime, wanted: Wanted, request_headers: Headers) -> Response:
     """``answer`` for a door whose operations already run in a worker thread."""
     prepared = prepare(rt, wanted)
-    early = answer_from_memory(rt, prepared, request_headers)
-    return early if early is not None else send(rt, prepared, request_headers)
+    conditions = Conditions.of(request_headers)
+    early = answer_from_memory(rt, prepared, conditions)
+    return early if early is not None else send(rt, prepared, conditions)
 
 
 def prepare(rt: Runtime, wanted: Wanted) -> Prepared:
@@ -105,45 +108,46 @@ def prepare(rt: Runtime, wanted: Wanted) -> Prepared:
     return Prepared(image, plan, _headers(image, plan, wanted), wanted.client)
 
 
-def answer_from_memory(
-    rt: Runtime, prepared: Prepared, request_headers: Headers
-) -> Response | None:
+def answer_from_memory(rt: Runtime, prepared: Prepared, conditions: Conditions) -> BytesSent | None:
     """A 304 when the client's copy is current, else the bytes when memory holds them; None
     when the store must be read."""
-    if _not_modified(request_headers, prepared.plan.etag, prepared.image):
+    if _not_modified(conditions, prepared.plan.etag, prepared.image):
         return BytesSent(b"", prepared.headers.encoded(), status=304)
+    if conditions.range is not None:
+        return None
     hot = rt.hot.get(prepared.plan.etag)
-    if hot is None or "range" in request_headers:
+    if hot is None:
         return None
     _SENT[_rendition(prepared.plan)].inc(len(hot.data))
-    delivery.note_use(rt, prepared.plan)
+    if hot.variant_id is not None:
+        rt.evictor.note_use(hot.variant_id)  # the stored copy is in use all the same
     return BytesSent(hot.data, prepared.headers.encoded(hot.media_type, len(hot.data)))
 
 
-def send(rt: Runtime, prepared: Prepared, request_headers: Headers) -> Response:
+def send(rt: Runtime, prepared: Prepared, conditions: Conditions) -> Response:
     """The bytes of ``prepared`` from the store (blocking: it may render them first). A stored
     copy found gone (the variant cache evicted it meanwhile) is looked for, or made, once more."""
     try:
-        return _send_found(rt, prepared, request_headers)
+        return _send_found(rt, prepared, conditions)
     except NotFound:
         delivery.forget(rt, prepared.plan)
-        return _send_found(rt, prepared, request_headers)
+        return _send_found(rt, prepared, conditions)
 
 
-def _send_found(rt: Runtime, prepared: Prepared, request_headers: Headers) -> Response:
+def _send_found(rt: Runtime, prepared: Prepared, conditions: Conditions) -> Response:
     plan = prepared.plan
     found = delivery.fetch(rt, plan, client=prepared.client)
     media_type = found.format.mime_type
-    if "range" not in request_headers and rt.hot.wanted(plan.etag, found.byte_size):
+    if conditions.range is None and rt.hot.wanted(plan.etag, found.byte_size):
         data = b"".join(rt.store.open_range(found.storage_key, 0, None))
-        rt.hot.keep(plan.etag, media_type, data)
+        rt.hot.keep(plan.etag, media_type, data, found.variant_id)
         _SENT[_rendition(plan)].inc(len(data))
         return Response(data, media_type=media_type, headers=prepared.headers)
-    return _from_store(rt, prepared, found, request_headers)
+    return _from_store(rt, prepared, found, conditions)
 
 
 def _from_store(
-    rt: Runtime, prepared: Prepared, found: Delivery, request_headers: Headers
+    rt: Runtime, prepared: Prepared, found: Delivery, conditions: Conditions
 ) -> Response:
     settings = rt.settings
     headers = {**prepared.headers, "Content-Type": found.format.mime_type}
@@ -156,7 +160,7 @@ def _from_store(
         if opened is None:
             raise NotFound("blob", found.storage_key)
         _SENT[_rendition(prepared.plan)].inc(opened.size)
-        return FileSent(opened, headers, request_headers)
+        return FileSent(opened, headers, conditions)
     redirect = _presigned(rt, found)
     if redirect is not None:
         headers = {**headers, **_redirect_headers(rt)}
@@ -255,12 +259,11 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
-def _not_modified(request_headers: Headers, etag: str, image: ImageRecord) -> bool:
+def _not_modified(conditions: Conditions, etag: str, image: ImageRecord) -> bool:
     """RFC 9110 §13.2.2: ``If-None-Match`` decides when present, else ``If-Modified-Since``."""
-    if_none_match = request_headers.get("if-none-match")
-    if if_none_match is not None:
-        return etag_matches(if_none_match, etag)
-    since = request_headers.get("if-modified-since")
+    if conditions.if_none_match is not None:
+        return etag_matches(conditions.if_none_match, etag)
+    since = conditions.if_modified_since
     if since is None:
         return False
     try:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from darkroom.api.common.conditions import Conditions
 
 CHUNK_BYTES = 256 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -71,15 +72,15 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
 
 class FileSent(Response):
     """A ``LocalFile`` as a response with ``headers``; honours ``Range`` (and ``If-Range``) in
-    ``request_headers``."""
+    ``conditions``."""
 
-    def __init__(self, file: LocalFile, headers: dict[str, str], request_headers: Headers) -> None:
+    def __init__(self, file: LocalFile, headers: dict[str, str], conditions: Conditions) -> None:
         self.file = file
         self.status_code = 200
         self.start, self.end = 0, file.size
         sent = {**headers, "Accept-Ranges": "bytes"}
-        wanted = request_headers.get("range")
-        if wanted is not None and _range_applies(request_headers, headers):
+        wanted = conditions.range
+        if wanted is not None and _range_applies(conditions.if_range, headers):
             try:
                 chosen = parse_range(wanted, file.size)
             except Unsatisfiable:
@@ -129,10 +130,9 @@ class FileSent(Response):
             await send({"type": "http.response.body", "body": b""})
 
 
-def _range_applies(request_headers: Headers, headers: dict[str, str]) -> bool:
+def _range_applies(if_range: str | None, headers: dict[str, str]) -> bool:
     """``If-Range`` (RFC 9110 §13.1.5): the range is served only while the client's validator
     still names these bytes; a strong ETag or the exact Last-Modified."""
-    if_range = request_headers.get("if-range")
     if if_range is None:
         return True
     if if_range.startswith('"') or if_range.startswith("W/"):

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, QueryParams
@@ -31,7 +32,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from darkroom.api.common import delivery, observe, rate_limits
-from darkroom.api.common.delivery import Prepared, Wanted
+from darkroom.api.common.conditions import NAMES as CONDITION_NAMES
+from darkroom.api.common.conditions import NONE as NO_CONDITIONS
+from darkroom.api.common.conditions import Conditions
+from darkroom.api.common.delivery import BytesSent, Prepared, Wanted
 from darkroom.core import delivery as core_delivery
 from darkroom.core.lru import LRU
 from darkroom.core.records import ImageRecord
@@ -45,9 +49,6 @@ Translate = Callable[[Runtime, dict[str, str], QueryParams, Headers], Wanted | N
 _SEGMENT = re.compile(r"\{(\w+)\}")
 
 
-# What delivery reads of a request (its conditions and ranges), besides what the door's
-# translation reads.
-_CONDITIONS = frozenset({b"if-none-match", b"if-modified-since", b"range", b"if-range"})
 _REMEMBERED_SHAPES = 16_384
 # How long a render refused from memory waits before its 429 (a flood's 16 connections then
 # get at most 320 answers a second; a client that was told Retry-After loses nothing).
@@ -55,6 +56,8 @@ REFUSAL_PAUSE_S = 0.05
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 Admit = Callable[[ImageRecord], None]
+Matched = tuple["LaneRoute", re.Match[str], frozenset[bytes]]
+Known = tuple[Runtime, Prepared, Conditions]  # what memory made of a request
 
 
 @dataclass(frozen=True)
@@ -79,59 +82,116 @@ def _query(raw: bytes) -> QueryParams:
     return QueryParams(raw)
 
 
-class DeliveryLane:
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        routes: Sequence[LaneRoute],
-        runtime: Callable[[], Runtime],
-        refuse: Callable[[str, RateLimited], Response],
-    ) -> None:
-        self.app = app
-        self.refuse = refuse  # the 429 of the door serving a path
+class Ready(NamedTuple):
+    """An answer made from memory alone, and the route template it answers (its operation)."""
+
+    operation: str
+    response: BytesSent
+
+
+class LaneMemory:
+    """The delivery routes the doors declare, and what their translations made of requests."""
+
+    def __init__(self, routes: Sequence[LaneRoute], runtime: Callable[[], Runtime]) -> None:
+        for route in routes:
+            # The lane answers before HostGuard replaces an untrusted Host: no answer may read it.
+            assert "host" not in route.reads, route.template
         self.routes = [(route, route.pattern, route.raw_reads) for route in routes]
         self.runtime = runtime
         # (route template, path, query, headers read) -> (generation, what it was translated to,
         # the check the door runs on every request)
         self._prepared: LRU[Hashable, tuple[int, Prepared, Admit | None]] = LRU(_REMEMBERED_SHAPES)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            for route, pattern, reads in self.routes:
-                match = pattern.fullmatch(scope["path"])
-                if match is not None:
-                    if await self._answered(route, match, reads, scope, receive, send):
-                        return
-                    break
-        await self.app(scope, receive, send)
+    def matched(self, scope: Scope) -> Matched | None:
+        """The lane route of a GET or HEAD request, if any."""
+        if scope["method"] not in ("GET", "HEAD"):
+            return None
+        for route, pattern, reads in self.routes:
+            match = pattern.fullmatch(scope["path"])
+            if match is not None:
+                return route, match, reads
+        return None
 
-    async def _answered(
-        self,
-        route: LaneRoute,
-        match: re.Match[str],
-        reads: frozenset[bytes],
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-    ) -> bool:
+    def ready(self, scope: Scope) -> Ready | None:
+        """The answer to ``scope`` when memory alone makes it: a 304, or bytes kept in memory."""
+        matched = self.matched(scope)
+        if matched is None:
+            return None
+        known = self.prepared(matched, scope)
+        if known is None:
+            return None
+        rt, prepared, conditional = known
+        response = delivery.answer_from_memory(rt, prepared, conditional)
+        return None if response is None else Ready(matched[0].template, response)
+
+    def prepared(self, matched: Matched, scope: Scope) -> Known | None:
+        """What the route makes of the request, from memory only (None: the app must answer),
+        with the request's conditions (``If-None-Match``, ``Range``...)."""
+        route, match, reads = matched
         rt = self.runtime()
         read, conditions = _split(scope["headers"], reads)
-        prepared = self._prepare(rt, route, match, read, scope)
-        if prepared is None:
+        shape = (route.template, scope["path"], scope["query_string"], read)
+        epoch = rt.resolutions.epoch()  # before the lookups: a change during them is not missed
+        known = self._prepared.get(shape)
+        if known is not None and known[0] == epoch:
+            _epoch, remembered, admit = known
+            try:
+                if admit is not None:
+                    admit(remembered.image)  # each time: a signed link expires
+            except Exception:
+                return None  # refused: the route answers, in the door's words
+            return rt, remembered, conditions
+        try:
+            query = _query(scope["query_string"])
+            wanted = route.translate(rt, match.groupdict(), query, Headers(raw=list(read)))
+            prepared = delivery.prepared_from_memory(rt, wanted) if wanted else None
+        except Exception:
+            return None  # the route says what is wrong (a bad parameter, a refused link)
+        if wanted is None or prepared is None:
+            return None
+        self._prepared.put(shape, (epoch, prepared, wanted.admit))
+        return rt, prepared, conditions
+
+
+class DeliveryLane:
+    """Deliveries whose image and plan memory holds but whose bytes must come from the store
+    (answers from memory alone are sent by ``ObserveMiddleware`` through ``LaneMemory.ready``,
+    before any other middleware)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        memory: LaneMemory,
+        refuse: Callable[[str, RateLimited], Response],
+    ) -> None:
+        self.app = app
+        self.memory = memory
+        self.refuse = refuse  # the 429 of the door serving a path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            matched = self.memory.matched(scope)
+            if matched is not None and await self._answered(matched, scope, receive, send):
+                return
+        await self.app(scope, receive, send)
+
+    async def _answered(self, matched: Matched, scope: Scope, receive: Receive, send: Send) -> bool:
+        known = self.memory.prepared(matched, scope)
+        if known is None:
             return False
-        conditional = Headers(raw=conditions)
-        response = delivery.answer_from_memory(rt, prepared, conditional)
+        rt, prepared, conditional = known
+        response: Response | None = delivery.answer_from_memory(rt, prepared, conditional)
         if response is None:
             response = await self._from_store(rt, prepared, conditional, scope)
             if response is None:
                 return False
-        observe.name_operation(scope, route.template)
+        observe.name_operation(scope, matched[0].template)
         await response(scope, receive, send)
         return True
 
     async def _from_store(
-        self, rt: Runtime, prepared: Prepared, conditional: Headers, scope: Scope
+        self, rt: Runtime, prepared: Prepared, conditional: Conditions, scope: Scope
     ) -> Response | None:
         """The bytes from the store, as the route sends them (rendered first if need be, charged
         to the caller's address); a refused render is answered here too, so a flood of new
@@ -152,41 +212,16 @@ class DeliveryLane:
         except Exception:
             return None
 
-    def _prepare(
-        self, rt: Runtime, route: LaneRoute, match: re.Match[str], read: RawHeaders, scope: Scope
-    ) -> Prepared | None:
-        """What the route makes of the request, from memory only (None: the app must answer)."""
-        shape = (route.template, scope["path"], scope["query_string"], read)
-        epoch = rt.resolutions.epoch()  # before the lookups: a change during them is not missed
-        known = self._prepared.get(shape)
-        if known is not None and known[0] == epoch:
-            _epoch, remembered, admit = known
-            try:
-                if admit is not None:
-                    admit(remembered.image)  # each time: a signed link expires
-            except Exception:
-                return None  # refused: the route answers, in the door's words
-            return remembered
-        try:
-            query = _query(scope["query_string"])
-            wanted = route.translate(rt, match.groupdict(), query, Headers(raw=list(read)))
-            prepared = delivery.prepared_from_memory(rt, wanted) if wanted else None
-        except Exception:
-            return None  # the route says what is wrong (a bad parameter, a refused link)
-        if wanted is not None and prepared is not None:
-            self._prepared.put(shape, (epoch, prepared, wanted.admit))
-        return prepared
-
 
 def _split(
     headers: Iterable[tuple[bytes, bytes]], reads: frozenset[bytes]
-) -> tuple[RawHeaders, list[tuple[bytes, bytes]]]:
-    """The headers the route reads, and those the delivery's conditions read."""
+) -> tuple[RawHeaders, Conditions]:
+    """The headers the route reads, and the delivery's conditions."""
     read: list[tuple[bytes, bytes]] = []
     conditions: list[tuple[bytes, bytes]] = []
     for name, value in headers:
         if name in reads:
             read.append((name, value))
-        elif name in _CONDITIONS:
+        elif name in CONDITION_NAMES:
             conditions.append((name, value))
-    return tuple(read), conditions
+    return tuple(read), Conditions.from_raw(conditions) if conditions else NO_CONDITIONS
