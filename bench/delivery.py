@@ -59,7 +59,7 @@ import pyvips
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import _images, _install, _procs  # noqa: E402
+from bench import _images, _install, _procs, _references  # noqa: E402
 from bench._darkroom import Darkroom, serve_options  # noqa: E402
 from bench._flood import flood  # noqa: E402
 from bench._references import start_nginx, start_thumbor  # noqa: E402
@@ -227,7 +227,8 @@ def fetch(url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
 
 
 def expect(answer: httpx.Response, status: int, what: str) -> httpx.Response:
-    if answer.status_code != status:
+    """``answer``, when its status is ``status`` (0: any)."""
+    if status and answer.status_code != status:
         raise RuntimeError(
             f"{what}: expected {status}, got {answer.status_code}: {answer.text[:300]}"
         )
@@ -263,6 +264,9 @@ def file_server(
         expect(fetch(world.nginx_url + reference, theirs), 304, "nginx If-None-Match")
     dark, rss = measured(world, darkroom.url + path, ours)
     ref, _ = measured(world, world.nginx_url + reference, theirs)
+    alone = None
+    if name != "original":
+        alone = server_alone(world, name, expect(fetch(darkroom.url + path, ours), 0, ""), ours)
     ratio = dark.rps / ref.rps if ref.rps else 0.0
     report.scenarios[name] = {
         "darkroom_path": path,
@@ -273,12 +277,17 @@ def file_server(
         "ratio": round(ratio, 4),
         "darkroom_peak_rss_mb": round(rss / MB, 1),
     }
-    table(
-        f"{title}, {wrk_options(world.options)}",
-        WRK_HEADER,
-        wrk_rows({"darkroom": dark, "nginx": ref}),
-    )
+    rows = {"darkroom": dark, "nginx": ref, **({"granian alone": alone} if alone else {})}
+    table(f"{title}, {wrk_options(world.options)}", WRK_HEADER, wrk_rows(rows))
     print(f"  darkroom / nginx req/s: {ratio:.4f}   darkroom peak RSS: {rss / MB:.0f} MB")
+    if alone is not None and alone.rps:
+        ceiling = ref.rps and alone.rps / ref.rps
+        report.scenarios[name]["granian_alone"] = alone.as_dict()
+        report.scenarios[name]["of_server_alone"] = round(dark.rps / alone.rps, 4)
+        print(
+            f"  granian alone (a bare ASGI app sending darkroom's answer) / nginx: {ceiling:.4f};"
+            f" darkroom / granian alone: {dark.rps / alone.rps:.4f}"
+        )
     same = "" if name == "cached" else " (as cached)"
     report.goal(
         f"{name}: darkroom/nginx req/s",
@@ -293,6 +302,39 @@ def file_server(
             f"{dark.p99_ms:.1f} ms",
             dark.p99_ms <= GOAL_P99_MS,
         )
+
+
+def server_alone(
+    world: World, name: str, answer: httpx.Response, headers: Mapping[str, str]
+) -> WrkResult:
+    """wrk against granian, with darkroom's workers, serving a bare ASGI app that sends
+    ``answer`` as darkroom sent it (bench/_replay_asgi.py): the server's own ceiling."""
+    recorded = world.folder / f"{name}-answer.json"
+    body = world.folder / f"{name}-answer.body"
+    body.write_bytes(answer.content)
+    # What the server adds itself (it sets its own date, and the length of what is sent).
+    own = {"date", "server", "content-length", "transfer-encoding"}
+    pairs = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in own]
+    recorded.write_text(
+        json.dumps({"status": answer.status_code, "headers": pairs, "body": str(body)})
+    )
+    port = _references.free_port()
+    argv = [str(Path(sys.executable).with_name("granian")), "--interface", "asgi", "--loop",
+            "uvloop", "--workers", str(world.options.workers or os.cpu_count() or 1),
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            "bench._replay_asgi:app"]  # fmt: skip
+    env = {**os.environ, "BENCH_REPLAY": str(recorded)}
+    service = _procs.Service(
+        "granian-alone", argv, log=world.folder / "granian-alone.log", env=env, cwd=ROOT
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _references.wait_http(service, url)
+        if world.options.warmup > 0:
+            load(world, url, seconds=world.options.warmup, headers=headers)
+        return load(world, url, seconds=world.options.seconds, headers=headers)
+    finally:
+        service.stop()
 
 
 def cached_variant(world: World, report: Report) -> None:
