@@ -86,6 +86,14 @@ def list_images(session: Session, scope: Scope, query: ImageQuery) -> ImagePage:
 
 def _page(session: Session, scope: Scope, query: ImageQuery) -> tuple[Select[Any], int]:
     """The statement selecting the ids of ``query``'s page, and how many images match in all."""
+    page, count = _statements(session, scope, query)
+    return page, session.connection().scalar(count) or 0
+
+
+def _statements(
+    session: Session, scope: Scope, query: ImageQuery
+) -> tuple[Select[Any], Select[int]]:
+    """The statements selecting the ids of ``query``'s page and counting its matches."""
     if query.offset < 0 or query.limit < 0:
         raise Invalid("offset and limit must not be negative", field="page")
     if trade_list.answers(query):
@@ -93,13 +101,12 @@ def _page(session: Session, scope: Scope, query: ImageQuery) -> tuple[Select[Any
             listed.TAGS.space_id == scope.space_id,
             *_conditions(session, scope, query, listed.TAGS),
         ]
-        total = session.connection().scalar(trade_list.count(query, from_tags)) or 0
+        count = trade_list.count(query, from_tags)
         if trade_list.pages(query):
-            return trade_list.page_ids(query, from_tags), total
-        return _page_ids(_filtered(session, scope, query), query), total
+            return trade_list.page_ids(query, from_tags), count
+        return _page_ids(_filtered(session, scope, query), query), count
     filtered = _filtered(session, scope, query)
-    total = session.connection().scalar(_count_statement(session, scope, query, filtered)) or 0
-    return _page_ids(filtered, query), total
+    return _page_ids(filtered, query), _count_statement(session, scope, query, filtered)
 
 
 def _page_ids(filtered: Select[Image], query: ImageQuery) -> Select[Any]:
@@ -343,10 +350,10 @@ def album_ids_with_images(
 
 def find_images(rt: Runtime, scope: Scope, query: ImageQuery) -> ImageRecordPage:
     """``list_images`` in a read-only transaction, answered with records read straight from rows
-    (``core.page_rows``)."""
+    (``core.page_rows``), the page and its total in one statement."""
     with rt.reading() as session:
-        page, total = _page(session, scope, query)
-        items = page_rows.image_records(session, page, _order(query.sort))
+        page, count = _statements(session, scope, query)
+        items, total = page_rows.image_page(session, page, _order(query.sort), count)
         return ImageRecordPage(items=tuple(items), total=total)
 
 
