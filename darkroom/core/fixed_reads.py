@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import ARRAY, Connection, Integer, Select, any_, bindparam
 from sqlalchemy.engine import Dialect
 
 Row = tuple[Any, ...]
@@ -39,6 +39,15 @@ class FixedRead:
             ]
             found = self._compiled[dialect.name] = (text, converters)
         return found
+
+
+def among(column: Any, postgresql: bool, name: str = "ids") -> Any:
+    """``column`` among the ids bound as ``name``. On PostgreSQL one array parameter, so the
+    statement text is the same for every page: psycopg prepares it and the server plans it once
+    (an IN list is a new statement for each length)."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def run_all(

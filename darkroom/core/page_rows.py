@@ -14,7 +14,7 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ARRAY, Connection, Integer, Select, Table, any_, bindparam, select
+from sqlalchemy import Connection, Select, Table, select
 from sqlalchemy.orm import Session
 
 from darkroom.core import fixed_reads, records
@@ -122,24 +122,17 @@ def image_page(
     return items, rows[0][-1]
 
 
-def _in_ids(column: Any, postgresql: bool) -> Any:
-    """``column`` among the ids bound as ``ids``. On PostgreSQL one array parameter, so the
-    statement text is the same for every page: psycopg prepares it and the server plans it once
-    (an IN list is a new statement for each length)."""
-    if postgresql:
-        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
-    return column.in_(bindparam("ids", expanding=True))
-
-
 def _rows_by_id(shape: _Shape, postgresql: bool) -> fixed_reads.FixedRead:
-    return fixed_reads.FixedRead(select(shape.table).where(_in_ids(shape.table.c.id, postgresql)))
+    return fixed_reads.FixedRead(
+        select(shape.table).where(fixed_reads.among(shape.table.c.id, postgresql))
+    )
 
 
 def _tags_of_images(postgresql: bool) -> fixed_reads.FixedRead:
     tags = cast(Table, ImageTrade.__table__)
     return fixed_reads.FixedRead(
         select(tags.c.image_id, tags.c.trade_id)
-        .where(_in_ids(tags.c.image_id, postgresql))
+        .where(fixed_reads.among(tags.c.image_id, postgresql))
         .order_by(tags.c.image_id, tags.c.trade_id)
     )
 
@@ -148,7 +141,7 @@ def _trades_of_images(postgresql: bool) -> fixed_reads.FixedRead:
     """The trades tagging the images: each once, however many images it tags (a page's 130 tags
     name a few of a company's trades, and each row of a trade converts its timestamps)."""
     tags = cast(Table, ImageTrade.__table__)
-    tagging = select(tags.c.trade_id).where(_in_ids(tags.c.image_id, postgresql))
+    tagging = select(tags.c.trade_id).where(fixed_reads.among(tags.c.image_id, postgresql))
     return fixed_reads.FixedRead(select(_TRADE.table).where(_TRADE.table.c.id.in_(tagging)))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from darkroom.core import listed, page_rows, trade_list
+from darkroom.core import list_lookups, listed, page_rows, trade_list
 from darkroom.core.access import Scope
 from darkroom.core.liveness import unexpired_rows
 from darkroom.core.records import ImagePage as ImageRecordPage
@@ -96,17 +96,18 @@ def _statements(
     """The statements selecting the ids of ``query``'s page and counting its matches."""
     if query.offset < 0 or query.limit < 0:
         raise Invalid("offset and limit must not be negative", field="page")
+    looked = _looked_up(session, scope, query)
     if trade_list.answers(query):
         from_tags = [
             listed.TAGS.space_id == scope.space_id,
-            *_conditions(session, scope, query, listed.TAGS),
+            *_conditions(scope, query, looked, listed.TAGS),
         ]
         count = trade_list.count(query, from_tags)
         if trade_list.pages(query):
             return trade_list.page_ids(query, from_tags), count
-        return _page_ids(_filtered(session, scope, query), query), count
-    filtered = _filtered(session, scope, query)
-    return _page_ids(filtered, query), _count_statement(session, scope, query, filtered)
+        return _page_ids(_filtered(session, scope, query, looked), query), count
+    filtered = _filtered(session, scope, query, looked)
+    return _page_ids(filtered, query), _count_statement(session, scope, query, filtered, looked)
 
 
 def _page_ids(filtered: Select[Image], query: ImageQuery) -> Select[Any]:
@@ -123,7 +124,11 @@ def _page_ids(filtered: Select[Image], query: ImageQuery) -> Select[Any]:
 
 
 def _count_statement(
-    session: Session, scope: Scope, query: ImageQuery, filtered: Select[Image]
+    session: Session,
+    scope: Scope,
+    query: ImageQuery,
+    filtered: Select[Image],
+    looked: list_lookups.Lookups,
 ) -> Select[int]:
     """How many images ``filtered`` selects.
 
@@ -141,7 +146,7 @@ def _count_statement(
     if len(set(query.trade_ids)) > 1:  # (image_id, trade_id) is the key: one trade, no repeats
         tags = tags.distinct()
     tagged = tags.subquery()
-    others = _filtered(session, scope, replace(query, trade_ids=()))
+    others = _filtered(session, scope, replace(query, trade_ids=()), looked)
     shown = others.with_only_columns(literal(1)).where(Image.id == tagged.c.image_id).offset(0)
     return select(func.count()).select_from(tagged).where(shown.exists())
 
@@ -158,7 +163,11 @@ def _tags(scope: Scope, trade_ids: Sequence[int]) -> Select[int]:
     )
 
 
-def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image]:
+def _filtered(
+    session: Session, scope: Scope, query: ImageQuery, looked: list_lookups.Lookups | None = None
+) -> Select[Image]:
+    if looked is None:
+        looked = _looked_up(session, scope, query)
     in_space = Image.space_id == scope.space_id
     if query.location_ids:
         # SQLite plans without statistics (darkroom never runs ANALYZE) and takes `space_id = ?`
@@ -167,7 +176,7 @@ def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image
         # holds but leaves the plan to ix_images_location, whose entries also hold the sort and
         # visibility columns: count and page read the subtree's index entries only.
         in_space = _unindexed(Image.space_id) == scope.space_id
-    stmt = select(Image).where(in_space, *_conditions(session, scope, query, listed.IMAGES))
+    stmt = select(Image).where(in_space, *_conditions(scope, query, looked, listed.IMAGES))
     if query.ids:
         stmt = stmt.where(Image.id.in_(query.ids))
     if query.updated is not None:
@@ -187,8 +196,12 @@ def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image
     return stmt
 
 
+def _looked_up(session: Session, scope: Scope, query: ImageQuery) -> list_lookups.Lookups:
+    return list_lookups.read(session, scope, query.location_ids, query.include_sublocations)
+
+
 def _conditions(
-    session: Session, scope: Scope, query: ImageQuery, columns: listed.Listed
+    scope: Scope, query: ImageQuery, looked: list_lookups.Lookups, columns: listed.Listed
 ) -> list[Any]:
     """The visibility rule and the filters of ``query`` whose columns the trade tags copy,
     written on ``columns`` (of ``images`` or of the tags); the scope's space is the caller's."""
@@ -203,9 +216,8 @@ def _conditions(
         # list keeps its index-only plans.
         mine = columns.uploader_id == scope.actor.principal_id
         conditions.append(or_(columns.private.is_(False), mine))
-        hidden = hidden_album_ids(session, scope)
-        if hidden:
-            conditions.append(or_(columns.album_id.not_in(hidden), mine))
+        if looked.hidden_album_ids:
+            conditions.append(or_(columns.album_id.not_in(looked.hidden_album_ids), mine))
     if query.album_ids:
         conditions.append(columns.album_id.in_(query.album_ids))
     if query.created is not None:
@@ -215,24 +227,8 @@ def _conditions(
     if query.starred is not None:
         conditions.append(columns.starred.is_(query.starred))
     if query.location_ids:
-        locations = list(query.location_ids)
-        if query.include_sublocations:
-            locations = subtree(session, scope, locations)
-        conditions.append(columns.location_id.in_(locations))
+        conditions.append(columns.location_id.in_(looked.location_ids))
     return conditions
-
-
-def hidden_album_ids(session: Session, scope: Scope) -> list[int]:
-    """The ids of the scope's live private albums the actor may not see (``albums.visible``):
-    those of others, and those of nobody; none for managers."""
-    if scope.manages:
-        return []
-    stmt = select(Album.id).where(
-        Album.space_id == scope.space_id, Album.private.is_(True), Album.deleted_at.is_(None)
-    )
-    if scope.actor.principal_id is not None:
-        stmt = stmt.where(or_(Album.owner_id.is_(None), Album.owner_id != scope.actor.principal_id))
-    return list(session.connection().scalars(stmt))
 
 
 class _unindexed(FunctionElement[int]):
@@ -317,19 +313,6 @@ def _order(sort: Sequence[SortKey]) -> list[Any]:
     last_descending = sort[0].descending if sort else True
     clauses.append(Image.id.desc() if last_descending else Image.id.asc())
     return clauses
-
-
-def subtree(session: Session, scope: Scope, location_ids: Sequence[int]) -> list[int]:
-    """``location_ids`` and every location below them in the scope's tree."""
-    roots = (
-        select(Location.id)
-        .where(Location.space_id == scope.space_id, Location.id.in_(location_ids))
-        .cte("tree", recursive=True)
-    )
-    below = select(Location.id).join(roots, Location.parent_id == roots.c.id)
-    tree = roots.union(below)
-    found = set(session.scalars(select(tree.c.id)))
-    return sorted(found | set(location_ids))
 
 
 def album_ids_with_images(
