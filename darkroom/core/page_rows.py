@@ -3,9 +3,10 @@
 The image list is the busiest read of every door. Loading its 100 images through the ORM (the
 identity map, a relationship loader per relation, an object per row) cost more than all of the
 list's SQL at 1,000,000 images (docs/benchmarks.md, "List"). So a page is one joined statement,
-each image with its blob, plus one statement each for the page's albums, locations, uploaders and
-trades; the rows are sliced per table into named tuples that the record builders read like ORM
-rows, and each album, location, uploader and trade is made into a record once per page.
+each image with its blob and the page's total, then one round trip for the statements of the
+page's albums, locations, uploaders, tags and trades (``core.fixed_reads``); the rows are sliced
+per table into named tuples that the record builders read like ORM rows, and each album,
+location, uploader and trade is made into a record once per page.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ the two planners go wrong in different places (docs/benchmarks.md, "List"): SQLi
 statistics, so a location filter is steered to its index (``_unindexed``); PostgreSQL costs index
 probes as if they were disk reads and would read a whole project to find one trade's images, so
 there the trade filter is a hashed filter on the newest-first walk (``_kept_as_filter``) and the
-count goes from the project's tags, one probe per tagged image (``_count_statement``).
+count goes from the project's tags, one probe per tagged image (``_count_statement``). A list of
+one trade reads neither: its tags carry what the filters test, so its count and page are one
+range of the tags' index on both databases (``core.trade_list``).
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def _count_statement(
     """How many images ``filtered`` selects.
 
     On PostgreSQL a trade filter is counted from the project's tags of those trades (read from
-    ``ix_image_trades_trade_space_image``), each tagged image tested against the other filters by
+    ``ix_image_trades_listed``), each tagged image tested against the other filters by
     one probe of ``ix_images_space_id``. Left to itself the planner joins the tags to every image
     of the project instead (100,000 index entries for 3,300 tags: 47 ms against 15 ms at
     1,000,000 images); ``OFFSET 0`` keeps the test a per-tag subquery (PostgreSQL's documented
