@@ -63,6 +63,9 @@ def run_all(
     cursors = [driver.cursor() for _ in reads]  # type: ignore[union-attr]
     with driver.pipeline():  # type: ignore[union-attr]
         for cursor, (text, _), (_, params) in zip(cursors, compiled, reads, strict=True):
+            # What listens to the engine's statements (counts of round trips, tests) sees these
+            # too, as it would through SQLAlchemy.
+            connection.dispatch.before_cursor_execute(connection, cursor, text, params, None, False)
             cursor.execute(text, params, prepare=True)
     results = []
     for cursor, (_, converters) in zip(cursors, compiled, strict=True):
