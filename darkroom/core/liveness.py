@@ -7,6 +7,7 @@ Temporary images expire; an expired one is gone for every lookup at once, before
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
@@ -27,9 +28,10 @@ def expired_rows(now: datetime | None = None) -> ColumnElement[bool]:
     return Image.expires_at <= (now or utcnow())
 
 
-def unexpired_rows() -> ColumnElement[bool]:
-    """``not expired`` as a query condition (lists add the trash condition they want)."""
-    return or_(Image.expires_at.is_(None), Image.expires_at > utcnow())
+def unexpired_rows(expires_at: Any = Image.expires_at) -> ColumnElement[bool]:
+    """``not expired`` as a query condition (lists add the trash condition they want); on
+    another table's copy of ``expires_at`` if given (the trade tags carry one)."""
+    return or_(expires_at.is_(None), expires_at > utcnow())
 
 
 def live_rows() -> ColumnElement[bool]:

@@ -3,9 +3,10 @@
 The image list is the busiest read of every door. Loading its 100 images through the ORM (the
 identity map, a relationship loader per relation, an object per row) cost more than all of the
 list's SQL at 1,000,000 images (docs/benchmarks.md, "List"). So a page is one joined statement,
-each image with its blob, plus one statement each for the page's albums, locations, uploaders and
-trades; the rows are sliced per table into named tuples that the record builders read like ORM
-rows, and each album, location, uploader and trade is made into a record once per page.
+each image with its blob and the page's total, then one round trip for the statements of the
+page's albums, locations, uploaders, tags and trades (``core.fixed_reads``); the rows are sliced
+per table into named tuples that the record builders read like ORM rows, and each album,
+location, uploader and trade is made into a record once per page.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ARRAY, Connection, Integer, Select, Table, any_, bindparam, select
+from sqlalchemy import Connection, Select, Table, select
 from sqlalchemy.orm import Session
 
-from darkroom.core import records
+from darkroom.core import fixed_reads, records
 from darkroom.core.records import ImageRecord
 from darkroom.db.models import Album, Base, Blob, Image, ImageTrade, Location, Principal, Trade
 
@@ -64,30 +65,51 @@ _IMAGES_WITH_BLOBS = select(_IMAGE.table, _BLOB.table).select_from(
 )
 
 
-def image_records(session: Session, ids: Select[Any], order: Sequence[Any]) -> list[ImageRecord]:
-    """The images whose ids ``ids`` selects, in ``order``, as records.
+def image_page(
+    session: Session, ids: Select[Any], order: Sequence[Any], count: Select[int]
+) -> tuple[list[ImageRecord], int]:
+    """The images whose ids ``ids`` selects, in ``order``, as records; and ``count``'s value.
 
     On the session's connection, not through the session: these are table rows, and the ORM's
-    result machinery (made for entities) cost more than the statements themselves.
+    result machinery (made for entities) cost more than the statements themselves. The count
+    rides along as a column of the page's rows (an uncorrelated subquery, computed once), so
+    the page and its total take one statement; a page past the end has no row to carry it and
+    counts alone. The page's albums, locations, uploaders and trades then take one more round
+    trip together (``core.fixed_reads``).
     """
     connection = session.connection()
-    rows = connection.execute(
-        _IMAGES_WITH_BLOBS.where(_IMAGE.table.c.id.in_(ids)).order_by(*order)
-    ).all()
+    total = count.scalar_subquery().label("total")
+    stmt = _IMAGES_WITH_BLOBS.add_columns(total).where(_IMAGE.table.c.id.in_(ids)).order_by(*order)
+    rows = connection.execute(stmt).all()
     if not rows:
-        return []
+        return [], connection.scalar(count) or 0
     images = [_IMAGE.of(row) for row in rows]
-    albums = _records_by_id(
-        connection, _ALBUM, {image.album_id for image in images}, records.album_record
+    postgresql = _on_postgresql(connection)
+    album_ids, location_ids, uploader_ids = (
+        [i for i in {getattr(image, column) for image in images} if i is not None]
+        for column in ("album_id", "location_id", "uploader_id")
     )
-    locations = _records_by_id(
-        connection, _LOCATION, {image.location_id for image in images}, records.location_record
-    )
-    uploaders = _records_by_id(
-        connection, _UPLOADER, {image.uploader_id for image in images}, records.principal_record
-    )
-    trades = _trades(connection, [image.id for image in images])
-    return [
+    lookups = [
+        (_BY_ID[shape.table.name, postgresql], {"ids": ids})
+        for shape, ids in (
+            (_ALBUM, album_ids),
+            (_LOCATION, location_ids),
+            (_UPLOADER, uploader_ids),
+        )
+        if ids
+    ]
+    image_ids = {"ids": [image.id for image in images]}
+    tags = [(_TAGS_OF_IMAGES[postgresql], image_ids), (_TRADES_OF_IMAGES[postgresql], image_ids)]
+    found = iter(fixed_reads.run_all(connection, [*lookups, *tags]))
+
+    def rows_of(ids: list[int]) -> list[fixed_reads.Row]:  # in the order of ``lookups``
+        return next(found) if ids else []
+
+    albums = _records_by_id(_ALBUM, rows_of(album_ids), records.album_record)
+    locations = _records_by_id(_LOCATION, rows_of(location_ids), records.location_record)
+    uploaders = _records_by_id(_UPLOADER, rows_of(uploader_ids), records.principal_record)
+    trades = _trades(next(found), next(found))
+    items = [
         records.image_record_of(
             image,
             album=albums[image.album_id],
@@ -98,29 +120,30 @@ def image_records(session: Session, ids: Select[Any], order: Sequence[Any]) -> l
         )
         for image, row in zip(images, rows, strict=True)
     ]
+    return items, rows[0][-1]
 
 
-def _in_ids(column: Any, postgresql: bool) -> Any:
-    """``column`` among the ids bound as ``ids``. On PostgreSQL one array parameter, so the
-    statement text is the same for every page: psycopg prepares it and the server plans it once
-    (an IN list is a new statement for each length)."""
-    if postgresql:
-        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
-    return column.in_(bindparam("ids", expanding=True))
-
-
-def _rows_by_id(shape: _Shape, postgresql: bool) -> Select[Any]:
-    return select(shape.table).where(_in_ids(shape.table.c.id, postgresql))
-
-
-def _trades_of_images(postgresql: bool) -> Select[Any]:
-    tags = cast(Table, ImageTrade.__table__)
-    return (
-        select(tags.c.image_id, _TRADE.table)
-        .join(_TRADE.table, tags.c.trade_id == _TRADE.table.c.id)
-        .where(_in_ids(tags.c.image_id, postgresql))
-        .order_by(tags.c.image_id, _TRADE.table.c.id)
+def _rows_by_id(shape: _Shape, postgresql: bool) -> fixed_reads.FixedRead:
+    return fixed_reads.FixedRead(
+        select(shape.table).where(fixed_reads.among(shape.table.c.id, postgresql))
     )
+
+
+def _tags_of_images(postgresql: bool) -> fixed_reads.FixedRead:
+    tags = cast(Table, ImageTrade.__table__)
+    return fixed_reads.FixedRead(
+        select(tags.c.image_id, tags.c.trade_id)
+        .where(fixed_reads.among(tags.c.image_id, postgresql))
+        .order_by(tags.c.image_id, tags.c.trade_id)
+    )
+
+
+def _trades_of_images(postgresql: bool) -> fixed_reads.FixedRead:
+    """The trades tagging the images: each once, however many images it tags (a page's 130 tags
+    name a few of a company's trades, and each row of a trade converts its timestamps)."""
+    tags = cast(Table, ImageTrade.__table__)
+    tagging = select(tags.c.trade_id).where(fixed_reads.among(tags.c.image_id, postgresql))
+    return fixed_reads.FixedRead(select(_TRADE.table).where(_TRADE.table.c.id.in_(tagging)))
 
 
 # Built once per database kind (statement building and its cache key cost as much as reading).
@@ -129,6 +152,7 @@ _BY_ID = {
     for shape in (_ALBUM, _LOCATION, _UPLOADER)
     for postgresql in (False, True)
 }
+_TAGS_OF_IMAGES = {postgresql: _tags_of_images(postgresql) for postgresql in (False, True)}
 _TRADES_OF_IMAGES = {postgresql: _trades_of_images(postgresql) for postgresql in (False, True)}
 
 
@@ -137,26 +161,19 @@ def _on_postgresql(connection: Connection) -> bool:
 
 
 def _records_by_id(
-    connection: Connection, shape: _Shape, ids: set[Any], make: Callable[[Any], _Record]
+    shape: _Shape, rows: list[fixed_reads.Row], make: Callable[[Any], _Record]
 ) -> dict[int, _Record]:
-    """The rows of ``shape``'s table with ``ids`` (None left out), made into records by id."""
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    stmt = _BY_ID[shape.table.name, _on_postgresql(connection)]
-    return {row[0]: make(shape.of(row)) for row in connection.execute(stmt, {"ids": wanted})}
+    """``shape``'s rows made into records, by id."""
+    return {row[0]: make(shape.of(row)) for row in rows}
 
 
 def _trades(
-    connection: Connection, image_ids: list[int]
+    tags: list[fixed_reads.Row], trade_rows: list[fixed_reads.Row]
 ) -> dict[int, tuple[records.TradeRecord, ...]]:
-    """Each image's trades, ordered by id (as ``records.image_records`` orders them)."""
-    stmt = _TRADES_OF_IMAGES[_on_postgresql(connection)]
+    """Each image's trades from its tags, (image id, trade id) ordered by both, and the rows of
+    the trades they name: ordered by id (as ``records.image_records`` orders them)."""
+    made = {row[0]: records.trade_record(_TRADE.of(row)) for row in trade_rows}
     found: dict[int, list[records.TradeRecord]] = {}
-    made: dict[int, records.TradeRecord] = {}  # a company has few trades: each made once
-    for row in connection.execute(stmt, {"ids": image_ids}):
-        trade = made.get(row[1])
-        if trade is None:
-            trade = made[row[1]] = records.trade_record(_TRADE.of(row[1:]))
-        found.setdefault(row[0], []).append(trade)
+    for image_id, trade_id in tags:
+        found.setdefault(image_id, []).append(made[trade_id])
     return {image_id: tuple(trades) for image_id, trades in found.items()}

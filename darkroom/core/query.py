@@ -5,7 +5,9 @@ the two planners go wrong in different places (docs/benchmarks.md, "List"): SQLi
 statistics, so a location filter is steered to its index (``_unindexed``); PostgreSQL costs index
 probes as if they were disk reads and would read a whole project to find one trade's images, so
 there the trade filter is a hashed filter on the newest-first walk (``_kept_as_filter``) and the
-count goes from the project's tags, one probe per tagged image (``_count_statement``).
+count goes from the project's tags, one probe per tagged image (``_count_statement``). A list of
+one trade reads neither: its tags carry what the filters test, so its count and page are one
+range of the tags' index on both databases (``core.trade_list``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from darkroom.core import page_rows
+from darkroom.core import list_lookups, listed, page_rows, trade_list
 from darkroom.core.access import Scope
 from darkroom.core.liveness import unexpired_rows
 from darkroom.core.records import ImagePage as ImageRecordPage
@@ -86,30 +88,54 @@ def list_images(session: Session, scope: Scope, query: ImageQuery) -> ImagePage:
 
 def _page(session: Session, scope: Scope, query: ImageQuery) -> tuple[Select[Any], int]:
     """The statement selecting the ids of ``query``'s page, and how many images match in all."""
+    page, count = _statements(session, scope, query)
+    return page, session.connection().scalar(count) or 0
+
+
+def _statements(
+    session: Session, scope: Scope, query: ImageQuery
+) -> tuple[Select[Any], Select[int]]:
+    """The statements selecting the ids of ``query``'s page and counting its matches."""
     if query.offset < 0 or query.limit < 0:
         raise Invalid("offset and limit must not be negative", field="page")
-    filtered = _filtered(session, scope, query)
-    total = session.connection().scalar(_count_statement(session, scope, query, filtered)) or 0
+    looked = _looked_up(session, scope, query)
+    if trade_list.answers(query):
+        from_tags = [
+            listed.TAGS.space_id == scope.space_id,
+            *_conditions(scope, query, looked, listed.TAGS),
+        ]
+        count = trade_list.count(query, from_tags)
+        if trade_list.pages(query):
+            return trade_list.page_ids(query, from_tags), count
+        return _page_ids(_filtered(session, scope, query, looked), query), count
+    filtered = _filtered(session, scope, query, looked)
+    return _page_ids(filtered, query), _count_statement(session, scope, query, filtered, looked)
+
+
+def _page_ids(filtered: Select[Image], query: ImageQuery) -> Select[Any]:
     # The page's ids first, then their rows: the ids come from index entries where the filters
     # allow, and only the page's images are read in full and joined to their blob and album
     # (sorting a 10,000-image location subtree as joined rows took 25 ms at 1,000,000 images).
-    page = (
+    return (
         filtered.with_only_columns(Image.id)
         .order_by(*_order(query.sort))
         .offset(query.offset)
         .limit(query.limit)
         .correlate(None)
     )
-    return page, total
 
 
 def _count_statement(
-    session: Session, scope: Scope, query: ImageQuery, filtered: Select[Image]
+    session: Session,
+    scope: Scope,
+    query: ImageQuery,
+    filtered: Select[Image],
+    looked: list_lookups.Lookups,
 ) -> Select[int]:
     """How many images ``filtered`` selects.
 
     On PostgreSQL a trade filter is counted from the project's tags of those trades (read from
-    ``ix_image_trades_trade_space_image``), each tagged image tested against the other filters by
+    ``ix_image_trades_listed``), each tagged image tested against the other filters by
     one probe of ``ix_images_space_id``. Left to itself the planner joins the tags to every image
     of the project instead (100,000 index entries for 3,300 tags: 47 ms against 15 ms at
     1,000,000 images); ``OFFSET 0`` keeps the test a per-tag subquery (PostgreSQL's documented
@@ -122,7 +148,7 @@ def _count_statement(
     if len(set(query.trade_ids)) > 1:  # (image_id, trade_id) is the key: one trade, no repeats
         tags = tags.distinct()
     tagged = tags.subquery()
-    others = _filtered(session, scope, replace(query, trade_ids=()))
+    others = _filtered(session, scope, replace(query, trade_ids=()), looked)
     shown = others.with_only_columns(literal(1)).where(Image.id == tagged.c.image_id).offset(0)
     return select(func.count()).select_from(tagged).where(shown.exists())
 
@@ -139,7 +165,11 @@ def _tags(scope: Scope, trade_ids: Sequence[int]) -> Select[int]:
     )
 
 
-def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image]:
+def _filtered(
+    session: Session, scope: Scope, query: ImageQuery, looked: list_lookups.Lookups | None = None
+) -> Select[Image]:
+    if looked is None:
+        looked = _looked_up(session, scope, query)
     in_space = Image.space_id == scope.space_id
     if query.location_ids:
         # SQLite plans without statistics (darkroom never runs ANALYZE) and takes `space_id = ?`
@@ -148,45 +178,19 @@ def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image
         # holds but leaves the plan to ix_images_location, whose entries also hold the sort and
         # visibility columns: count and page read the subtree's index entries only.
         in_space = _unindexed(Image.space_id) == scope.space_id
-    stmt = select(Image).where(in_space)
-    stmt = stmt.where(unexpired_rows())
-    if query.deleted is Deleted.EXCLUDE:
-        stmt = stmt.where(Image.deleted_at.is_(None))
-    elif query.deleted is Deleted.ONLY:
-        stmt = stmt.where(Image.deleted_at.is_not(None))
-    if not scope.manages:
-        # What ``images.visible`` says: others' private images, and the images of private albums
-        # the actor may not see, are left out. Most spaces have no such album, and then the
-        # list keeps its index-only plans.
-        mine = Image.uploader_id == scope.actor.principal_id
-        stmt = stmt.where(or_(Image.private.is_(False), mine))
-        hidden = hidden_album_ids(session, scope)
-        if hidden:
-            stmt = stmt.where(or_(Image.album_id.not_in(hidden), mine))
+    stmt = select(Image).where(in_space, *_conditions(scope, query, looked, listed.IMAGES))
     if query.ids:
         stmt = stmt.where(Image.id.in_(query.ids))
-    if query.album_ids:
-        stmt = stmt.where(Image.album_id.in_(query.album_ids))
-    if query.created is not None:
-        stmt = stmt.where(_within(Image.created_at, query.created))
     if query.updated is not None:
         stmt = stmt.where(_within(Image.updated_at, query.updated))
     if query.log_date is not None:
         stmt = stmt.where(Image.log_date.between(query.log_date.start, query.log_date.end))
-    if query.private is not None:
-        stmt = stmt.where(Image.private.is_(query.private))
-    if query.starred is not None:
-        stmt = stmt.where(Image.starred.is_(query.starred))
-    if query.location_ids:
-        locations = list(query.location_ids)
-        if query.include_sublocations:
-            locations = subtree(session, scope, locations)
-        stmt = stmt.where(Image.location_id.in_(locations))
     if query.trade_ids:
         # A company's trades tag images of all its projects; the tags carry the image's space. So
         # SQLite counts from this project's tags, looking each image up in ix_images_space_id,
         # and pages by walking the project newest first until `limit` tagged images turn up.
-        # PostgreSQL pages the same way, testing each image against a hash of the tags.
+        # PostgreSQL pages the same way, testing each image against a hash of the tags. (One
+        # trade is mostly read from its tags alone: ``core.trade_list``.)
         tagged = Image.id.in_(_tags(scope, query.trade_ids))
         stmt = stmt.where(_kept_as_filter(tagged) if _on_postgresql(session) else tagged)
     if query.text:
@@ -194,17 +198,39 @@ def _filtered(session: Session, scope: Scope, query: ImageQuery) -> Select[Image
     return stmt
 
 
-def hidden_album_ids(session: Session, scope: Scope) -> list[int]:
-    """The ids of the scope's live private albums the actor may not see (``albums.visible``):
-    those of others, and those of nobody; none for managers."""
-    if scope.manages:
-        return []
-    stmt = select(Album.id).where(
-        Album.space_id == scope.space_id, Album.private.is_(True), Album.deleted_at.is_(None)
-    )
-    if scope.actor.principal_id is not None:
-        stmt = stmt.where(or_(Album.owner_id.is_(None), Album.owner_id != scope.actor.principal_id))
-    return list(session.connection().scalars(stmt))
+def _looked_up(session: Session, scope: Scope, query: ImageQuery) -> list_lookups.Lookups:
+    return list_lookups.read(session, scope, query.location_ids, query.include_sublocations)
+
+
+def _conditions(
+    scope: Scope, query: ImageQuery, looked: list_lookups.Lookups, columns: listed.Listed
+) -> list[Any]:
+    """The visibility rule and the filters of ``query`` whose columns the trade tags copy,
+    written on ``columns`` (of ``images`` or of the tags); the scope's space is the caller's."""
+    conditions: list[Any] = [unexpired_rows(columns.expires_at)]
+    if query.deleted is Deleted.EXCLUDE:
+        conditions.append(columns.deleted_at.is_(None))
+    elif query.deleted is Deleted.ONLY:
+        conditions.append(columns.deleted_at.is_not(None))
+    if not scope.manages:
+        # What ``images.visible`` says: others' private images, and the images of private albums
+        # the actor may not see, are left out. Most spaces have no such album, and then the
+        # list keeps its index-only plans.
+        mine = columns.uploader_id == scope.actor.principal_id
+        conditions.append(or_(columns.private.is_(False), mine))
+        if looked.hidden_album_ids:
+            conditions.append(or_(columns.album_id.not_in(looked.hidden_album_ids), mine))
+    if query.album_ids:
+        conditions.append(columns.album_id.in_(query.album_ids))
+    if query.created is not None:
+        conditions.append(_within(columns.created_at, query.created))
+    if query.private is not None:
+        conditions.append(columns.private.is_(query.private))
+    if query.starred is not None:
+        conditions.append(columns.starred.is_(query.starred))
+    if query.location_ids:
+        conditions.append(columns.location_id.in_(looked.location_ids))
+    return conditions
 
 
 class _unindexed(FunctionElement[int]):
@@ -291,19 +317,6 @@ def _order(sort: Sequence[SortKey]) -> list[Any]:
     return clauses
 
 
-def subtree(session: Session, scope: Scope, location_ids: Sequence[int]) -> list[int]:
-    """``location_ids`` and every location below them in the scope's tree."""
-    roots = (
-        select(Location.id)
-        .where(Location.space_id == scope.space_id, Location.id.in_(location_ids))
-        .cte("tree", recursive=True)
-    )
-    below = select(Location.id).join(roots, Location.parent_id == roots.c.id)
-    tree = roots.union(below)
-    found = set(session.scalars(select(tree.c.id)))
-    return sorted(found | set(location_ids))
-
-
 def album_ids_with_images(
     session: Session, scope: Scope, query: ImageQuery, *, kinds: Sequence[str] = ()
 ) -> list[int]:
@@ -322,10 +335,10 @@ def album_ids_with_images(
 
 def find_images(rt: Runtime, scope: Scope, query: ImageQuery) -> ImageRecordPage:
     """``list_images`` in a read-only transaction, answered with records read straight from rows
-    (``core.page_rows``)."""
+    (``core.page_rows``), the page and its total in one statement."""
     with rt.reading() as session:
-        page, total = _page(session, scope, query)
-        items = page_rows.image_records(session, page, _order(query.sort))
+        page, count = _statements(session, scope, query)
+        items, total = page_rows.image_page(session, page, _order(query.sort), count)
         return ImageRecordPage(items=tuple(items), total=total)
 
 

@@ -248,14 +248,30 @@ class Trade(Base):
 class ImageTrade(Base):
     """An image tagged with a trade. Written only by ``core.images`` (``Image.trade_tags``).
 
-    ``space_id`` repeats the image's space (a copy for the index, not a reference of its own): a
-    company's trades tag images of all its projects, and the trade filter reads one project's
-    tags of a trade straight from ``ix_image_trades_trade_space_image``.
+    ``space_id`` and the columns after ``trade_id`` are copies of the image's (not references of
+    their own), for the trade filter: a company's trades tag images of all its projects, and a
+    trade's count and page read one project's tags of it, with what the list tests of each image,
+    from ``ix_image_trades_listed`` alone (core/trade_list.py). Database triggers keep the copies
+    in step with ``images`` whoever writes either table (migration 0010); nullable because
+    SQLite's triggers fill a tag just after it is inserted. Nobody writes them but the triggers.
     """
 
     __tablename__ = "image_trades"
     __table_args__ = (
-        Index("ix_image_trades_trade_space_image", "trade_id", "space_id", "image_id"),
+        Index(
+            "ix_image_trades_listed",
+            "trade_id",
+            "space_id",
+            "created_at",
+            "image_id",
+            "deleted_at",
+            "expires_at",
+            "private",
+            "uploader_id",
+            "starred",
+            "album_id",
+            "location_id",
+        ),
     )
 
     image_id: Mapped[int] = mapped_column(
@@ -265,6 +281,14 @@ class ImageTrade(Base):
         ForeignKey("trades.id", ondelete="CASCADE"), primary_key=True
     )
     space_id: Mapped[int]
+    album_id: Mapped[int | None]
+    created_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    private: Mapped[bool | None]
+    uploader_id: Mapped[int | None]
+    starred: Mapped[bool | None]
+    location_id: Mapped[int | None]
 
 
 # What the image list checks of every candidate: the visibility rule and starred. Its indexes carry

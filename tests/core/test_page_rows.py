@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from sqlalchemy import event
+
 from darkroom.api import vocabulary
 from darkroom.core import albums, images, locations, records, trades
 from darkroom.core.access import Scope
@@ -76,3 +78,26 @@ def test_page_read_from_rows_carries_camera_facts_and_placeholder(
     assert (item.blob.camera_model, item.blob.lens) == ("X100VI", "23mm")
     assert item.placeholder is not None and item.placeholder == item.blob.placeholder
     assert (item,) == _orm_records(runtime, scope, ImageQuery())
+
+
+def test_a_page_sends_its_total_with_its_rows_and_its_lookups_where_listeners_see_them(
+    runtime: Runtime, scope: Scope
+) -> None:
+    # On PostgreSQL the lookups go in one pipeline on the driver's connection (core.fixed_reads);
+    # the engine's statement listeners (round-trip counts) must still see each of them.
+    _fill(runtime, scope)
+    sent: list[str] = []
+
+    def note(_c: object, _cur: object, statement: str, *_: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(runtime.engine, "before_cursor_execute", note)
+    try:
+        page = find_images(runtime, scope, ImageQuery())
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", note)
+    assert page.total == 3
+    reads = [statement.split(" WHERE ")[0] for statement in sent if statement.startswith("SELECT")]
+    assert not any(read.startswith("SELECT count(*)") for read in reads), reads  # rides along
+    for table in ("albums", "locations", "principals", "image_trades", "trades"):
+        assert any(read.endswith(f"FROM {table}") for read in reads), (table, reads)

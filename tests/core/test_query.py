@@ -227,6 +227,57 @@ def test_list_trade_filter_keeps_to_the_project_of_a_company_trade(
     assert ([i.id for i in west_page.items], west_page.total) == ([b.id], 1)
 
 
+def test_list_of_one_trade_read_from_its_tags_matches_the_list_through_the_images(
+    runtime: Runtime, scope: Scope, album: Album
+) -> None:
+    # One trade is counted and paged from its tags' copies (core/trade_list.py); a second trade
+    # that tags nothing sends the same query through the images. Both must agree, filter by filter.
+    member = trusted_scope(scope.space, make_actor(runtime, "mo"))
+    with runtime.transaction() as session:
+        concrete, unused = (trades.create(session, scope, n) for n in ("Concrete", "Unused"))
+        floor, _ = locations.find_or_create_path(session, scope, ["B1", "F1"])
+        other = albums.create(session, scope, vocabulary.PROCORE_CATEGORY, name="Other")
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    made = [
+        _add(runtime, scope, album, 1, day(2), trade_ids=[concrete.id]),
+        _add(runtime, scope, album, 2, day(3), trade_ids=[concrete.id], starred=True),
+        _add(runtime, scope, album, 3, day(4), trade_ids=[concrete.id], private=True),
+        _add(runtime, member, other, 4, day(5), trade_ids=[concrete.id], private=True),
+        _add(runtime, scope, album, 5, day(6), trade_ids=[concrete.id], location_id=floor.id),
+        _add(runtime, scope, album, 6, day(6), trade_ids=[concrete.id], expires_at=soon),
+        _add(runtime, scope, album, 7, day(7), trade_ids=[concrete.id]),
+        _add(runtime, scope, album, 8, day(8)),
+    ]
+    with runtime.transaction() as session:
+        images.trash(session, scope, session.get_one(Image, made[6].id))
+    newest, oldest = [SortKey("created_at", True)], [SortKey("created_at", False)]
+    queries = [
+        ImageQuery(),
+        ImageQuery(sort=oldest),
+        ImageQuery(sort=[SortKey("name", False)]),
+        ImageQuery(created=TimeRange(day(3), day(6)), sort=newest),
+        ImageQuery(starred=True),
+        ImageQuery(private=False),
+        ImageQuery(location_ids=[floor.id]),
+        ImageQuery(album_ids=[other.id]),
+        ImageQuery(deleted=Deleted.ONLY),
+        ImageQuery(deleted=Deleted.WITH),
+        ImageQuery(offset=2, limit=2),
+        ImageQuery(offset=1, limit=3, sort=oldest),
+    ]
+    for base in queries:
+        for who in (scope, member):
+            with runtime.transaction() as session:
+                one = list_images(session, who, replace(base, trade_ids=[concrete.id]))
+                via_images = list_images(
+                    session, who, replace(base, trade_ids=[concrete.id, unused.id])
+                )
+            assert ([i.id for i in one.items], one.total) == (
+                [i.id for i in via_images.items],
+                via_images.total,
+            ), base
+
+
 def test_list_text_query_searches_name_description_album_and_location(
     runtime: Runtime, scope: Scope, album: Album
 ) -> None:
@@ -319,12 +370,15 @@ def test_list_main_filtered_query_uses_an_index_on_sqlite(
     assert "SCAN images" not in details.replace("USING INDEX", "")
 
 
-def _list_plans(runtime: Runtime, scope: Scope, query: ImageQuery) -> list[str]:
-    """The plan of each statement on ``images`` that ``list_images`` runs: the count, the page."""
+def _list_plans(
+    runtime: Runtime, scope: Scope, query: ImageQuery, tables: tuple[str, ...] = ("images",)
+) -> list[str]:
+    """The plan of each statement from ``tables`` that ``list_images`` runs: the count, the
+    page."""
     statements: list[tuple[str, Any]] = []
 
     def capture(_c: object, _cur: object, statement: str, parameters: Any, *_: object) -> None:
-        if "FROM images" in statement:
+        if any(f"FROM {table}\n" in statement or f"FROM {table} " in statement for table in tables):
             statements.append((statement, parameters))
 
     event.listen(runtime.engine, "before_cursor_execute", capture)
@@ -352,10 +406,10 @@ def plan_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
     runtime.close()
 
 
-def test_list_trade_filter_plan_starts_from_the_projects_tags(plan_runtime: Runtime) -> None:
+def test_list_trades_filter_plan_starts_from_the_projects_tags(plan_runtime: Runtime) -> None:
     scope = scope_for(plan_runtime, make_actor(plan_runtime, "planner", Role.MEMBER))
     count, page = _list_plans(plan_runtime, scope, ImageQuery(trade_ids=[1, 2]))
-    tags = "SEARCH image_trades USING COVERING INDEX ix_image_trades_trade_space_image"
+    tags = "SEARCH image_trades USING COVERING INDEX ix_image_trades_listed"
     # The count visits every tagged image of the project, looking each up by id in an index.
     assert tags in count, count
     assert "USING COVERING INDEX ix_images_space_id (space_id=? AND id=?" in count, count
@@ -363,6 +417,24 @@ def test_list_trade_filter_plan_starts_from_the_projects_tags(plan_runtime: Runt
     assert tags in page, page
     assert "USING COVERING INDEX ix_images_space_created (space_id=?)" in page, page
     assert "SCAN images" not in count + page
+
+
+def test_list_one_trade_plan_reads_the_trades_tags_alone(plan_runtime: Runtime) -> None:
+    scope = scope_for(plan_runtime, make_actor(plan_runtime, "planner", Role.MEMBER))
+    query = ImageQuery(trade_ids=[1], created=TimeRange(day(1), day(9)), starred=True)
+    count, page = _list_plans(plan_runtime, scope, query, ("images", "image_trades"))
+    tags = (
+        "SEARCH image_trades USING COVERING INDEX ix_image_trades_listed "
+        "(trade_id=? AND space_id=? AND created_at>? AND created_at<?)"
+    )
+    # The count reads one range of the tags' index, never the images.
+    assert tags in count and "images" not in count.replace("image_trades", ""), count
+    # The page reads the same range newest first (no sort of the tags: the one sort is of the
+    # page's rows, by the outer ORDER BY), then its images by id.
+    assert tags in page and page.count("TEMP B-TREE") == 1, page
+    assert page.endswith("USE TEMP B-TREE FOR ORDER BY"), page
+    assert "SEARCH images USING INTEGER PRIMARY KEY (rowid=?)" in page, page
+    assert "ix_images_space" not in page and "SCAN" not in count + page
 
 
 def test_list_location_filter_plan_uses_the_location_index(plan_runtime: Runtime) -> None:

@@ -29,7 +29,7 @@ def test_upgrade_twice_is_a_no_op(runtime: Runtime) -> None:
     migrate.upgrade(runtime.engine)
     with runtime.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0010"
         )
 
 
@@ -222,6 +222,62 @@ def test_downgrade_from_0009_drops_the_perceptual_hash(empty_database: Engine) -
     migrate.upgrade(empty_database, "0009")
     migrate.downgrade(empty_database, "0008")
     assert "perceptual_hash" not in _blob_columns(empty_database)
+
+
+def _tagged_image(engine: Engine) -> None:
+    """An image (private, starred, trashed) tagged with one trade, written as 0009 knew them."""
+    statements = [
+        "INSERT INTO spaces (id, kind, external_id, name, settings, created_at) VALUES "
+        "(1, 'procore-project', 'p1', '', '{}', CURRENT_TIMESTAMP)",
+        "INSERT INTO albums (id, space_id, kind, name, private, position, single_slot, dedupe,"
+        " extras, created_at, updated_at, visible_to_guests) VALUES (7, 1, 'procore-category',"
+        " '', false, 0, false, false, '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, true)",
+        "INSERT INTO blobs (sha256, format, byte_size, width, height, frames, created_at) "
+        "VALUES ('ab', 'jpeg', 10, 4, 3, 1, CURRENT_TIMESTAMP)",
+        "INSERT INTO trades (id, space_id, name, active, created_at, updated_at) VALUES "
+        "(3, 1, 'Concrete', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO images (id, uuid, public_id, key, space_id, album_id, position, blob_sha256,"
+        " name, private, starred, width, height, created_at, updated_at, deleted_at, extras)"
+        " VALUES (5, 'u5', 'p5', 'k5', 1, 7, 0, 'ab', '', true, true, 4, 3,"
+        " '2024-01-02 03:04:05', '2024-01-02 03:04:05', '2024-02-01 00:00:00', '{}')",
+        "INSERT INTO image_trades (image_id, trade_id, space_id) VALUES (5, 3, 1)",
+    ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def _tag(engine: Engine) -> dict[str, object]:
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT * FROM image_trades")).mappings().one()
+    return dict(row)
+
+
+def test_upgrade_to_0010_copies_each_tagged_images_list_columns_into_its_tags(
+    empty_database: Engine,
+) -> None:
+    migrate.upgrade(empty_database, "0009")
+    _tagged_image(empty_database)
+    migrate.upgrade(empty_database, "0010")
+    tag = _tag(empty_database)
+    assert (tag["album_id"], tag["private"], tag["starred"], tag["expires_at"]) == (7, 1, 1, None)
+    assert str(tag["created_at"]).startswith("2024-01-02 03:04:05")
+    assert str(tag["deleted_at"]).startswith("2024-02-01 00:00:00")
+
+
+def test_downgrade_from_0010_drops_the_copies_and_triggers_and_keeps_the_tags(
+    empty_database: Engine,
+) -> None:
+    migrate.upgrade(empty_database, "0010")
+    _tagged_image(empty_database)
+    migrate.downgrade(empty_database, "0009")
+    columns = {column["name"] for column in inspect(empty_database).get_columns("image_trades")}
+    assert columns == {"image_id", "trade_id", "space_id"}
+    indexes = {index["name"] for index in inspect(empty_database).get_indexes("image_trades")}
+    assert "ix_image_trades_trade_space_image" in indexes
+    with empty_database.begin() as connection:  # no trigger is left to write the dropped columns
+        connection.execute(text("UPDATE images SET private = false, deleted_at = NULL"))
+    assert _tag(empty_database) == {"image_id": 5, "trade_id": 3, "space_id": 1}
 
 
 def test_instances_migrating_at_once_both_succeed(empty_database: Engine) -> None:
