@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,9 +11,12 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from darkroom.api import health
+from darkroom.api.common.delivery import BytesSent
 from darkroom.api.common.doors import Door
+from darkroom.api.common.observe import FastAnswers
 from darkroom.app import MULTIPART_SLACK, create_app
 from darkroom.core.runtime import Runtime
 from darkroom.errors import DarkroomError, NotFound
@@ -198,3 +201,42 @@ def test_door_cap_applies_to_its_prefix_with_its_error_body(base_url: str) -> No
     response = httpx.post(f"{base_url}/vendor/upload", content=b"z" * (100 + MULTIPART_SLACK + 1))
     assert response.status_code == 418
     assert "larger than" in response.json()["vendor"]
+
+
+def _remembered(path: str) -> Callable[[Scope], tuple[str, Response] | None]:
+    """A stand-in for the lane's memory (``LaneMemory.ready``) that knows one answer."""
+
+    def ready(scope: Scope) -> tuple[str, Response] | None:
+        if scope["path"] != path:
+            return None
+        return "/remembered", BytesSent(b"kept", [(b"content-type", b"image/png")])
+
+    return ready
+
+
+def test_an_answer_from_memory_is_sent_before_any_middleware_runs(runtime: Runtime) -> None:
+    app = create_app(runtime=runtime)
+    assert app.fast is not None
+    app.fast = FastAnswers(_remembered("/kept"), app.fast.observer)
+    app.add_middleware(_Refusing)  # what the framework would have answered: 418 to everything
+    with serve(app) as url:
+        kept = httpx.get(f"{url}/kept")
+        other = httpx.get(f"{url}/healthz")
+    assert (kept.status_code, kept.content, kept.headers["content-type"]) == (
+        200,
+        b"kept",
+        "image/png",
+    )
+    assert len(kept.headers.get_list("x-request-id")) == 1
+    assert other.status_code == 418  # anything memory does not answer goes through the framework
+
+
+class _Refusing:
+    def __init__(self, app: object) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)  # type: ignore[operator]
+            return
+        await Response(status_code=418)(scope, receive, send)
