@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from bench._bare_asgi import lifespan
+
 Message = MutableMapping[str, Any]
 
 _recorded = json.loads(Path(os.environ["BENCH_REPLAY"]).read_text())
@@ -31,9 +33,7 @@ async def app(
     send: Callable[[Message], Awaitable[None]],
 ) -> None:
     if scope["type"] == "lifespan":
-        while (await receive())["type"] != "lifespan.shutdown":
-            await send({"type": "lifespan.startup.complete"})
-        await send({"type": "lifespan.shutdown.complete"})
+        await lifespan(receive, send)
         return
     await send({"type": "http.response.start", "status": STATUS, "headers": HEADERS})
     await send({"type": "http.response.body", "body": BODY})

@@ -181,11 +181,11 @@ class DeliveryLane:
         if known is None:
             return False
         rt, prepared, conditional = known
-        response: Response | None = delivery.answer_from_memory(rt, prepared, conditional)
+        # What memory alone answers was answered before this (FastAnswers): asking it again
+        # would only count a second miss.
+        response = await self._from_store(rt, prepared, conditional, scope)
         if response is None:
-            response = await self._from_store(rt, prepared, conditional, scope)
-            if response is None:
-                return False
+            return False
         observe.name_operation(scope, matched[0].template)
         await response(scope, receive, send)
         return True
